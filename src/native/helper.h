@@ -1,0 +1,72 @@
+/* usnc-helper: the single-threaded half of UserNsContainer.
+ *
+ * The engine (C#, multithreaded) decides everything; this program executes an ordered
+ * list of primitive operations that the kernel only allows from a single-threaded
+ * process. It holds no policy. Protocol: SOCK_SEQPACKET on fd 3, one record per
+ * message, fields separated by NUL. See src/UserNsContainer.Engine/Native/Protocol.cs.
+ */
+#ifndef USNC_HELPER_H
+#define USNC_HELPER_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CTL_FD 3
+#define MAX_FIELDS 4096
+#define MAX_MSG (256 * 1024)
+
+/* One record received from the engine: fields point into buf. */
+struct record {
+    char *buf;
+    int nfields;
+    char **fields;
+};
+
+/* One operation of the setup list, kept as the record that described it. */
+struct op {
+    int index;
+    struct record rec;
+};
+
+struct plan {
+    unsigned long clone_flags;
+    int detached;           /* survive the engine; log to a file */
+    int start_now;          /* barrier released by the engine with "go" */
+    char *log_path;
+    long log_max;
+    char *status_path;
+    char **argv;            /* NULL: idle init */
+    char **envp;
+    char *cwd;
+    long uid, gid;          /* -1: stay root inside */
+    int nops;
+    struct op *ops;
+};
+
+/* protocol.c */
+int recv_record(int fd, struct record *rec);
+void free_record(struct record *rec);
+int send_fields(int fd, const char *const *fields, int n);
+void send_error(int step, const char *op, const char *path, int err, const char *detail);
+void send_simple(const char *verb, long a, long b);
+int read_plan(int fd, struct plan *plan);
+
+/* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
+int run_ops(const struct plan *plan);
+
+/* init.c */
+int run_monitor(struct plan *plan);
+
+/* syscall wrappers not exported by glibc 2.36 */
+int sys_openat2(int dirfd, const char *path, unsigned long flags, unsigned long mode,
+                unsigned long long resolve);
+int sys_mount_setattr(int dirfd, const char *path, unsigned int flags,
+                      unsigned long long attr_set, unsigned long long attr_clr);
+int sys_close_range(unsigned int first, unsigned int last, unsigned int flags);
+int sys_pivot_root(const char *new_root, const char *put_old);
+
+long parse_long(const char *s, long dflt);
+
+#endif

@@ -1,0 +1,381 @@
+/* The setup operations, one small function each, run in order by run_ops().
+ *
+ * Layout while they run (bubblewrap's shape): a tmpfs "base" is pivoted to "/", the host
+ * tree sits at /oldroot, the container's tree is assembled at /newroot. Every
+ * destination inside /newroot is resolved with openat2(RESOLVE_IN_ROOT) against the
+ * new root and mounted through the resulting fd, never through a path string that a
+ * symlink in the image could redirect.
+ */
+#include "helper.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define NEWROOT "/newroot"
+#define OLDROOT "/oldroot"
+
+static int newroot_fd = -1;
+
+struct op_ctx {
+    const struct op *op;
+    const char *path;      /* what to name in an error record */
+    const char *detail;
+};
+
+int sys_openat2(int dirfd, const char *path, unsigned long flags, unsigned long mode,
+                unsigned long long resolve)
+{
+    struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+int sys_mount_setattr(int dirfd, const char *path, unsigned int flags,
+                      unsigned long long attr_set, unsigned long long attr_clr)
+{
+    struct mount_attr attr = {.attr_set = attr_set, .attr_clr = attr_clr};
+    return (int)syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr);
+}
+
+int sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
+{
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+int sys_pivot_root(const char *new_root, const char *put_old)
+{
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+static const char *arg(const struct op *op, int i)
+{
+    return op->rec.nfields > i + 2 ? op->rec.fields[i + 2] : "";
+}
+
+static int has_flag(const char *flags, char f)
+{
+    return strchr(flags, f) != NULL;
+}
+
+/* Resolve a container path to an O_PATH fd, confined to the new root. */
+static int open_in_root(const char *path)
+{
+    const char *rel = path;
+    while (*rel == '/')
+        rel++;
+    if (*rel == '\0')
+        rel = ".";
+    return sys_openat2(newroot_fd, rel, O_PATH | O_CLOEXEC, 0,
+                       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+/* mkdir -p inside the new root, every parent resolved confined; the last component is
+ * made as a directory (kind 'd') or an empty file (kind 'f'). */
+static int create_in_root(const char *path, char kind, mode_t mode)
+{
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(buf, path);
+    char *p = buf;
+    while (*p == '/')
+        p++;
+    for (;;) {
+        char *slash = strchr(p, '/');
+        int last = slash == NULL || slash[strspn(slash, "/")] == '\0';
+        if (slash)
+            *slash = '\0';
+        int fd = open_in_root(buf);
+        if (fd >= 0)
+            close(fd);
+        else if (errno == ENOENT) {
+            char *name = strrchr(buf, '/');
+            char parent[4096] = "/";
+            if (name != NULL && name != buf) {
+                memcpy(parent, buf, (size_t)(name - buf));
+                parent[name - buf] = '\0';
+            }
+            name = name ? name + 1 : buf;
+            int pfd = open_in_root(parent);
+            if (pfd < 0)
+                return -1;
+            int r;
+            if (last && kind == 'f') {
+                r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+                if (r >= 0)
+                    close(r);
+            } else
+                r = mkdirat(pfd, name, last ? mode : 0755);
+            int saved = errno;
+            close(pfd);
+            if (r < 0 && saved != EEXIST) {
+                errno = saved;
+                return -1;
+            }
+        } else
+            return -1;
+        if (last)
+            return 0;
+        *slash = '/';
+        p = slash + 1;
+    }
+}
+
+static int fd_path(char *buf, size_t n, int fd)
+{
+    return snprintf(buf, n, OLDROOT "/proc/self/fd/%d", fd) >= (int)n ? -1 : 0;
+}
+
+static int op_base(struct op_ctx *c)
+{
+    const char *base = arg(c->op, 0);
+    c->path = base;
+    if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+        return -1;
+    if (chdir(base) < 0 || mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0)
+        return -1;
+    c->detail = "pivot_root to the setup tmpfs";
+    if (sys_pivot_root(".", "oldroot") < 0)
+        return -1;
+    return chdir("/");
+}
+
+static int reopen_newroot(void)
+{
+    if (newroot_fd >= 0)
+        close(newroot_fd);
+    newroot_fd = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return newroot_fd < 0 ? -1 : 0;
+}
+
+static int op_root(struct op_ctx *c)
+{
+    char src[4096];
+    c->path = arg(c->op, 0);
+    snprintf(src, sizeof src, OLDROOT "%s", c->path);
+    if (mount(src, NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return -1;
+    return reopen_newroot();
+}
+
+/* bind SRC DST FLAGS: r recursive, o read-only, f optional source, c create target. */
+static int op_bind(struct op_ctx *c)
+{
+    const char *flags = arg(c->op, 2);
+    char src[4096], target[64];
+    struct stat st;
+    snprintf(src, sizeof src, OLDROOT "%s", arg(c->op, 0));
+    c->path = arg(c->op, 0);
+    if (stat(src, &st) < 0)
+        return has_flag(flags, 'f') && errno == ENOENT ? 0 : -1;
+    c->path = arg(c->op, 1);
+    if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0)
+        return -1;
+    int fd = open_in_root(c->path);
+    if (fd < 0)
+        return -1;
+    unsigned long mf = MS_BIND | (has_flag(flags, 'r') ? MS_REC : 0);
+    int r = fd_path(target, sizeof target, fd);
+    if (r == 0)
+        r = mount(src, target, NULL, mf, NULL);
+    if (r == 0 && has_flag(flags, 'o')) {
+        int mfd = open_in_root(c->path);
+        r = mfd < 0 ? -1 : sys_mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0);
+        if (mfd >= 0)
+            close(mfd);
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+static int op_rdonly(struct op_ctx *c)
+{
+    c->path = arg(c->op, 0);
+    int fd = open_in_root(c->path);
+    if (fd < 0)
+        return -1;
+    int r = sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+/* mount FSTYPE DST MSFLAGS DATA: a fresh filesystem; DST is created when missing. */
+static int op_mount(struct op_ctx *c)
+{
+    const char *fstype = arg(c->op, 0);
+    char target[64];
+    c->path = arg(c->op, 1);
+    if (create_in_root(c->path, 'd', 0755) < 0)
+        return -1;
+    int fd = open_in_root(c->path);
+    if (fd < 0)
+        return -1;
+    int r = fd_path(target, sizeof target, fd);
+    if (r == 0)
+        r = mount(fstype, target, fstype, (unsigned long)parse_long(arg(c->op, 2), 0), arg(c->op, 3));
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+/* mkdir DST MODE [s]: with s, a failure is not an error (a read-only image). */
+static int op_mkdir(struct op_ctx *c)
+{
+    c->path = arg(c->op, 0);
+    mode_t mode = (mode_t)strtol(arg(c->op, 1), NULL, 8);
+    if (create_in_root(c->path, 'd', mode) < 0)
+        return has_flag(arg(c->op, 2), 's') ? 0 : -1;
+    int fd = open_in_root(c->path);
+    if (fd < 0)
+        return -1;
+    char p[64];
+    fd_path(p, sizeof p, fd);
+    int r = chmod(p, mode);
+    close(fd);
+    return has_flag(arg(c->op, 2), 's') ? 0 : r;
+}
+
+static int op_symlink(struct op_ctx *c)
+{
+    c->path = arg(c->op, 1);
+    const char *slash = strrchr(c->path, '/');
+    char parent[4096] = "/";
+    if (slash != NULL && slash != c->path) {
+        memcpy(parent, c->path, (size_t)(slash - c->path));
+        parent[slash - c->path] = '\0';
+    }
+    int pfd = open_in_root(parent);
+    if (pfd < 0)
+        return -1;
+    char dir[64];
+    fd_path(dir, sizeof dir, pfd);
+    int dfd = open(dir, O_DIRECTORY | O_CLOEXEC);
+    int r = dfd < 0 ? -1 : symlinkat(arg(c->op, 0), dfd, slash ? slash + 1 : c->path);
+    int saved = errno;
+    if (dfd >= 0)
+        close(dfd);
+    close(pfd);
+    errno = saved;
+    return r < 0 && saved == EEXIST ? 0 : r;
+}
+
+/* file DST MODE CONTENT: a small file (passwd, group, hostname). */
+static int op_file(struct op_ctx *c)
+{
+    c->path = arg(c->op, 0);
+    mode_t mode = (mode_t)strtol(arg(c->op, 1), NULL, 8);
+    if (create_in_root(c->path, 'f', mode) < 0)
+        return -1;
+    int pfd = open_in_root(c->path);
+    if (pfd < 0)
+        return -1;
+    char p[64];
+    fd_path(p, sizeof p, pfd);
+    int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    close(pfd);
+    if (fd < 0)
+        return -1;
+    const char *content = arg(c->op, 2);
+    ssize_t len = (ssize_t)strlen(content);
+    ssize_t w = write(fd, content, (size_t)len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return w == len ? 0 : -1;
+}
+
+static int op_hostname(struct op_ctx *c)
+{
+    c->path = arg(c->op, 0);
+    return sethostname(c->path, strlen(c->path));
+}
+
+static int op_loopback(struct op_ctx *c)
+{
+    c->path = "lo";
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (r == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        r = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    int saved = errno;
+    close(s);
+    errno = saved;
+    return r;
+}
+
+/* Leave the host tree behind and make the assembled tree "/". */
+static int op_pivot(struct op_ctx *c)
+{
+    c->path = NEWROOT;
+    if (umount2(OLDROOT, MNT_DETACH) < 0)
+        return -1;
+    if (newroot_fd >= 0)
+        close(newroot_fd);
+    newroot_fd = -1;
+    if (chdir(NEWROOT) < 0 || sys_pivot_root(".", ".") < 0)
+        return -1;
+    if (umount2(".", MNT_DETACH) < 0)
+        return -1;
+    return chdir("/");
+}
+
+struct op_kind {
+    const char *name;
+    int (*run)(struct op_ctx *c);
+};
+
+static const struct op_kind kinds[] = {
+    {"base", op_base},       {"root", op_root},         {"bind", op_bind},
+    {"rdonly", op_rdonly},   {"mount", op_mount},       {"mkdir", op_mkdir},
+    {"symlink", op_symlink}, {"file", op_file},         {"hostname", op_hostname},
+    {"loopback", op_loopback}, {"pivot", op_pivot},
+};
+
+int run_ops(const struct plan *plan)
+{
+    for (int i = 0; i < plan->nops; i++) {
+        const struct op *op = &plan->ops[i];
+        const char *name = op->rec.fields[1];
+        struct op_ctx c = {.op = op, .path = "", .detail = ""};
+        const struct op_kind *k = NULL;
+        for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
+            if (strcmp(kinds[j].name, name) == 0)
+                k = &kinds[j];
+        if (k == NULL) {
+            send_error(i, name, "", EINVAL, "unknown operation");
+            errno = EINVAL;
+            return -1;
+        }
+        if (k->run(&c) < 0) {
+            int err = errno;
+            send_error(i, name, c.path, err, c.detail);
+            errno = err;
+            return -1;
+        }
+    }
+    return 0;
+}
