@@ -163,9 +163,12 @@ static void forward(pid_t main_pid, const struct signalfd_siginfo *si)
 
 static void become_root(void)
 {
-    setgroups(0, NULL); /* EPERM where setgroups is denied: nothing to drop then */
-    setresgid(0, 0, 0);
-    setresuid(0, 0, 0);
+    /* Each may fail harmlessly: setgroups is denied for a self map (nothing to drop),
+     * and id 0 may be unmapped (the init keeps its capabilities in the namespace). */
+    if (setgroups(0, NULL) < 0 && errno != EPERM)
+        return;
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        return;
 }
 
 /* The container's init. Never returns. */

@@ -1,0 +1,2 @@
+// The engine drives Linux namespaces; nothing in it runs elsewhere.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

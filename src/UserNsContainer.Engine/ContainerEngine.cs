@@ -1,0 +1,276 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using UserNsContainer.Engine.Native;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>How a new container runs.</summary>
+public sealed record CreateOptions
+{
+    /// <summary>Invoke-UserNsContainer: dies with this process, output streamed to the caller.</summary>
+    public bool Foreground { get; init; }
+    /// <summary>For a foreground container: the caller's terminal (Inherit) or pipes (Capture).</summary>
+    public StdioMode Stdio { get; init; } = StdioMode.Capture;
+    /// <summary>False: stop in state Created (namespaces made, init parked before any mount).</summary>
+    public bool Start { get; init; } = true;
+    public long LogMaxBytes { get; init; } = 1 << 20;
+}
+
+/// <summary>
+/// The engine's front door: create, start, find, wait for, stop and remove containers.
+/// Knows nothing of PowerShell; reports progress through <see cref="Verbose"/>.
+/// </summary>
+public sealed class ContainerEngine
+{
+    private static readonly ConcurrentDictionary<string, ContainerSession> Sessions = new();
+
+    public ContainerEngine(StateStore store, Action<string>? verbose = null)
+    {
+        Store = store;
+        Verbose = verbose ?? (_ => { });
+    }
+
+    public StateStore Store { get; }
+    public Action<string> Verbose { get; }
+
+    public static uint CallerUid => Libc.geteuid();
+    public static uint CallerGid => Libc.getegid();
+
+    /// <summary>Validates <paramref name="spec"/> (throwing before anything exists), then
+    /// creates the container and, unless told otherwise, starts it.</summary>
+    public ContainerHandle Create(ContainerSpec spec, CreateOptions options)
+    {
+        spec.Validate(CallerUid, CallerGid, Environment.GetEnvironmentVariable("TERM"));
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        var handle = new ContainerHandle
+        {
+            Id = id,
+            Name = spec.Name ?? id,
+            RootFs = spec.RootFs ?? "/",
+            Namespaces = Namespaces.ToNames(spec.Namespaces),
+            UidMap = spec.UidMap,
+            GidMap = spec.GidMap,
+            Command = spec.Command,
+            Hostname = spec.Hostname,
+            Writable = spec.Writable,
+            Created = DateTime.Now,
+            Foreground = options.Foreground,
+            State = ContainerState.Created,
+            LogPath = options.Foreground ? null : Store.LogPath(id),
+        };
+        Store.ReserveName(handle.Name, id);
+        ContainerSession? session = null;
+        try
+        {
+            var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, Store.StatusPath(id));
+            var plan = PlanBuilder.Build(spec, launch);
+            Verbose($"Starting the helper for container '{handle.Name}' ({plan.Count} plan records, namespaces {string.Join(",", handle.Namespaces)}).");
+            session = ContainerSession.Launch(spec, plan, options.Foreground ? options.Stdio : StdioMode.Detached);
+            handle.Pid = session.InitPid;
+            handle.PidStartTime = ProcessInfo.StartTime(session.InitPid) ?? 0;
+            handle.MonitorPid = session.MonitorPid;
+            handle.MonitorStartTime = ProcessInfo.StartTime(session.MonitorPid) ?? 0;
+            if (options.Foreground || !options.Start)
+            {
+                handle.OwnerPid = Environment.ProcessId;
+                handle.OwnerStartTime = ProcessInfo.StartTime(Environment.ProcessId) ?? 0;
+            }
+            Store.Save(handle);
+            Sessions[id] = session;
+            if (options.Start)
+                Start(handle);
+            return handle;
+        }
+        catch
+        {
+            Sessions.TryRemove(id, out _);
+            session?.Abort();
+            Store.Delete(handle);
+            throw;
+        }
+    }
+
+    /// <summary>Writes the id maps (unless already written) and releases a Created container.</summary>
+    public void Start(ContainerHandle handle)
+    {
+        Refresh(handle);
+        if (handle.State != ContainerState.Created)
+            throw new UserNsContainerException("ContainerNotCreated", FailureKind.InvalidOperation,
+                $"Container '{handle.Name}' is {handle.State}; only a Created container can be started.", handle);
+        if (!Sessions.TryGetValue(handle.Id, out var session))
+            throw new UserNsContainerException("ContainerOwnedElsewhere", FailureKind.InvalidOperation,
+                $"Container '{handle.Name}' was created with -NoStart by another PowerShell process (pid {handle.OwnerPid}); only that process can start it.",
+                handle, "Start it from the process that created it, or remove it and create it again.");
+        try
+        {
+            Verbose($"Writing id maps of container '{handle.Name}' (pid {handle.Pid}): uid {string.Join(",", handle.UidMap.AsEnumerable())}, gid {string.Join(",", handle.GidMap.AsEnumerable())}.");
+            IdMapWriter.Write(handle.Pid, handle.UidMap, handle.GidMap, CallerUid, CallerGid);
+            Verbose($"Releasing container '{handle.Name}': mounts, pivot_root, exec.");
+            session.Release();
+            handle.State = ContainerState.Running;
+            if (!handle.Foreground)
+            {
+                handle.OwnerPid = 0;
+                handle.OwnerStartTime = 0;
+                Sessions.TryRemove(handle.Id, out _);
+                session.Dispose();
+            }
+            Store.Save(handle);
+        }
+        catch
+        {
+            Sessions.TryRemove(handle.Id, out _);
+            session.Abort();
+            Store.Delete(handle);
+            throw;
+        }
+    }
+
+    /// <summary>Streams a foreground container's output; the last item carries the exit.</summary>
+    public IEnumerable<ContainerOutput> ReadOutput(ContainerHandle handle, CancellationToken cancel)
+    {
+        if (!Sessions.TryGetValue(handle.Id, out var session))
+            throw new UserNsContainerException("NotForeground", FailureKind.InvalidOperation,
+                $"Container '{handle.Name}' is not a foreground container of this process.", handle);
+        foreach (var item in session.ReadOutput(cancel))
+        {
+            if (item.Exit is { } exit)
+            {
+                handle.State = ContainerState.Exited;
+                handle.ExitCode = exit.ExitCode;
+                handle.Signal = exit.Signal;
+            }
+            yield return item;
+        }
+    }
+
+    /// <summary>Ends a foreground container's bookkeeping: reaps the helper, deletes its files.</summary>
+    public void ReleaseForeground(ContainerHandle handle)
+    {
+        if (Sessions.TryRemove(handle.Id, out var session))
+        {
+            if (session.Exit is null)
+                session.Abort();
+            else
+                session.Dispose();
+        }
+        Store.Delete(handle);
+    }
+
+    /// <summary>Recomputes State and ExitCode from the helper's status file and the live pids.</summary>
+    public ContainerHandle Refresh(ContainerHandle handle)
+    {
+        if (Store.ReadStatus(handle.Id) is { } status)
+        {
+            var exit = new ContainerExit(status.Kind, status.Value);
+            handle.State = ContainerState.Exited;
+            handle.ExitCode = exit.ExitCode;
+            handle.Signal = exit.Signal;
+        }
+        else if (!ProcessInfo.IsSame(handle.MonitorPid, handle.MonitorStartTime))
+            handle.State = ContainerState.Exited;
+        return handle;
+    }
+
+    /// <summary>True when nobody will ever act on this record again: its owning process is gone.</summary>
+    private static bool IsOrphaned(ContainerHandle h) =>
+        h.OwnerPid != 0 && !ProcessInfo.IsSame(h.OwnerPid, h.OwnerStartTime);
+
+    /// <summary>This user's containers, oldest first; records of foreground or never-started
+    /// containers whose PowerShell process died are cleaned away.</summary>
+    public IReadOnlyList<ContainerHandle> List()
+    {
+        var result = new List<ContainerHandle>();
+        foreach (var h in Store.LoadAll())
+        {
+            if (IsOrphaned(h))
+            {
+                if (ProcessInfo.IsSame(h.Pid, h.PidStartTime))
+                    Libc.kill(h.Pid, 9);
+                Store.Delete(h);
+                continue;
+            }
+            result.Add(Refresh(h));
+        }
+        return result;
+    }
+
+    public ContainerHandle? FindById(string id) => List().FirstOrDefault(h => h.Id.Equals(id, StringComparison.OrdinalIgnoreCase));
+
+    public ContainerHandle? FindByName(string name) => List().FirstOrDefault(h => h.Name == name);
+
+    /// <summary>Waits until the container has exited; false when <paramref name="timeout"/> passed first.</summary>
+    public bool Wait(ContainerHandle handle, TimeSpan timeout, CancellationToken cancel)
+    {
+        Refresh(handle);
+        if (handle.State == ContainerState.Exited)
+            return true;
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
+        using var monitor = PidWatch.Open(handle.MonitorPid, handle.MonitorStartTime);
+        while (monitor is not null && !monitor.Exited(TimeSpan.FromMilliseconds(100)))
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow >= deadline)
+                return false;
+        }
+        Refresh(handle);
+        return true;
+    }
+
+    /// <summary>SIGTERM to the init (which forwards it), then SIGKILL after <paramref name="grace"/>.</summary>
+    public void Stop(ContainerHandle handle, TimeSpan grace, CancellationToken cancel)
+    {
+        Refresh(handle);
+        if (handle.State == ContainerState.Exited)
+            return;
+        if (grace > TimeSpan.Zero)
+        {
+            Verbose($"Sending SIGTERM to container '{handle.Name}' (init pid {handle.Pid}).");
+            Signal(handle, 15);
+            if (Wait(handle, grace, cancel))
+                return;
+        }
+        Verbose($"Sending SIGKILL to container '{handle.Name}' (init pid {handle.Pid}).");
+        Signal(handle, 9);
+        if (handle.State == ContainerState.Created && Sessions.TryRemove(handle.Id, out var session))
+            session.Abort();
+        Wait(handle, TimeSpan.FromSeconds(10), CancellationToken.None);
+    }
+
+    private static void Signal(ContainerHandle handle, int signal)
+    {
+        using var watch = PidWatch.Open(handle.Pid, handle.PidStartTime);
+        watch?.Signal(signal);
+    }
+
+    /// <summary>Stops the container if it still runs (at once when <paramref name="force"/>) and deletes its files.</summary>
+    public void Remove(ContainerHandle handle, bool force, TimeSpan grace)
+    {
+        Stop(handle, force ? TimeSpan.Zero : grace, CancellationToken.None);
+        if (Sessions.TryRemove(handle.Id, out var session))
+            session.Abort();
+        Store.Delete(handle);
+    }
+
+    /// <summary>Kills every foreground or not-yet-started container this process owns (module removal).</summary>
+    public static void AbortOwnedSessions(StateStore store)
+    {
+        foreach (var id in Sessions.Keys)
+        {
+            if (Sessions.TryRemove(id, out var session))
+                session.Abort();
+            if (store.Load(id) is { } handle)
+                store.Delete(handle);
+        }
+    }
+
+    /// <summary>True when <paramref name="fd"/> of this process is a terminal.</summary>
+    public static bool IsTerminal(int fd) => Libc.isatty(fd) == 1;
+
+    /// <summary>Where the native helper is expected (next to the engine assembly).</summary>
+    public static string HelperPath => HelperProcess.HelperPath;
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Text.Json.Serialization;
+
+namespace UserNsContainer;
+
+/// <summary>Where a container is in its life.</summary>
+public enum ContainerState
+{
+    /// <summary>Namespaces made; the init waits before any mount (id maps can still be set).</summary>
+    Created,
+    /// <summary>Set up and running (or idling, with no main command).</summary>
+    Running,
+    /// <summary>Ended; <see cref="ContainerHandle.ExitCode"/> says how.</summary>
+    Exited,
+}
+
+/// <summary>
+/// A container as the pipeline carries it. The same record is kept in the per-user state
+/// directory, so any PowerShell process of the same user can find and act on it.
+/// </summary>
+public sealed class ContainerHandle
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    /// <summary>Host pid of the container's init (PID 1 inside when it has a pid namespace).</summary>
+    public int Pid { get; set; }
+    public ContainerState State { get; set; }
+    /// <summary>The main process's exit code; 128+N when signal N ended it; 125 when setup failed.</summary>
+    public int? ExitCode { get; set; }
+    /// <summary>Signal that ended the main process, if one did.</summary>
+    public int? Signal { get; set; }
+    /// <summary>The root directory; "/" is the host's root bound read-only.</summary>
+    public string RootFs { get; set; } = "/";
+    public string[] Namespaces { get; set; } = Array.Empty<string>();
+    public Engine.IdMapRange[] UidMap { get; set; } = Array.Empty<Engine.IdMapRange>();
+    public Engine.IdMapRange[] GidMap { get; set; } = Array.Empty<Engine.IdMapRange>();
+    public DateTime Created { get; set; }
+    public string? LogPath { get; set; }
+    public string[]? Command { get; set; }
+    public string? Hostname { get; set; }
+    public bool Writable { get; set; }
+
+    /// <summary>Host pid of the helper that watches the init and records its exit.</summary>
+    public int MonitorPid { get; set; }
+    /// <summary>Start times (clock ticks since boot) guarding against pid reuse.</summary>
+    public ulong PidStartTime { get; set; }
+    public ulong MonitorStartTime { get; set; }
+    /// <summary>Pid of the PowerShell process that owns a foreground or not-yet-started container.</summary>
+    public int OwnerPid { get; set; }
+    public ulong OwnerStartTime { get; set; }
+    /// <summary>True for Invoke-UserNsContainer's one-shot containers.</summary>
+    public bool Foreground { get; set; }
+
+    [JsonIgnore]
+    public bool IsRunning => State == ContainerState.Running;
+
+    public override string ToString() => $"{Name} ({Id}, {State})";
+}

@@ -1,0 +1,224 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Threading;
+using Microsoft.Win32.SafeHandles;
+using UserNsContainer.Engine.Native;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>What a foreground container sends back: a line of output, or its end.</summary>
+public sealed record ContainerOutput(ContainerOutputKind Kind, string? Line, ContainerExit? Exit = null);
+
+public enum ContainerOutputKind { Stdout, Stderr, Exited }
+
+/// <summary>How the main process ended, as the helper reported it.</summary>
+public sealed record ContainerExit(string Kind, int Value)
+{
+    /// <summary>Shell convention: the exit code, 128+N for signal N, 125 for a failed setup.</summary>
+    public int ExitCode => Kind switch { "exited" => Value, "signaled" => 128 + Value, _ => 125 };
+    public int? Signal => Kind == "signaled" ? Value : null;
+
+    internal static ContainerExit FromRecord(string[] rec) =>
+        new((rec.Length > 1 ? rec[1] : "2") switch { "0" => "exited", "1" => "signaled", _ => "failed" },
+            rec.Length > 2 && int.TryParse(rec[2], out var v) ? v : 0);
+}
+
+/// <summary>
+/// The engine's live connection to one helper: from spawn to start (and, for a foreground
+/// container, to exit). Owns the control socket, the spawned helper's pid and the pipes.
+/// </summary>
+internal sealed class ContainerSession : IDisposable
+{
+    private static readonly TimeSpan SetupTimeout = TimeSpan.FromSeconds(30);
+    private readonly ControlChannel _channel;
+    private readonly HelperProcess.Spawned _spawned;
+    private readonly bool _detached;
+    private bool _reaped;
+
+    private ContainerSession(ControlChannel channel, HelperProcess.Spawned spawned, bool detached)
+    {
+        _channel = channel;
+        _spawned = spawned;
+        _detached = detached;
+    }
+
+    public int InitPid { get; private set; }
+    public int MonitorPid { get; private set; }
+    public ContainerSpec Spec { get; private set; } = null!;
+    public ContainerExit? Exit { get; private set; }
+
+    /// <summary>Spawns the helper, hands it the plan and waits for the init's pid. The init
+    /// then waits at the barrier, before any mount, until <see cref="Release"/>.</summary>
+    public static ContainerSession Launch(ContainerSpec spec, IReadOnlyList<string[]> plan, StdioMode stdio)
+    {
+        var (channel, helperFd) = ControlChannel.CreatePair();
+        HelperProcess.Spawned spawned;
+        try
+        {
+            spawned = HelperProcess.Spawn(helperFd, stdio);
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
+        finally
+        {
+            HelperProcess.CloseAll(helperFd);
+        }
+        var session = new ContainerSession(channel, spawned, stdio == StdioMode.Detached) { Spec = spec };
+        try
+        {
+            channel.SendAll(plan);
+            var rec = session.ExpectRecord("pid");
+            session.InitPid = int.Parse(rec[1]);
+            session.MonitorPid = int.Parse(rec[2]);
+            if (session._detached)
+                session.ReapSpawned(); // the first half exits once the second half is on its own
+            return session;
+        }
+        catch
+        {
+            session.Abort();
+            throw;
+        }
+    }
+
+    /// <summary>Lets the init go on: mounts, pivot, exec. Returns once the main process runs.</summary>
+    public void Release()
+    {
+        _channel.Send("go");
+        ExpectRecord("started");
+        if (_detached)
+            _channel.Dispose();
+    }
+
+    private string[] ExpectRecord(string verb)
+    {
+        string[]? rec;
+        try
+        {
+            rec = _channel.Receive(SetupTimeout, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            throw new UserNsContainerException("HelperTimeout", FailureKind.OperationTimeout,
+                $"The helper did not report '{verb}' within {SetupTimeout.TotalSeconds} s.", InitPid);
+        }
+        if (rec is null)
+            throw new UserNsContainerException("HelperDied", FailureKind.InvalidOperation,
+                "The helper ended without reporting why.", InitPid);
+        if (rec[0] == "error")
+        {
+            var failure = SetupErrors.FromRecord(rec, Spec);
+            if (_channel.Receive(TimeSpan.FromSeconds(5), CancellationToken.None) is { } next && next[0] == "exit")
+                Exit = ContainerExit.FromRecord(next);
+            throw failure;
+        }
+        if (rec[0] != verb)
+            throw new UserNsContainerException("ProtocolError", FailureKind.InvalidOperation,
+                $"The helper sent '{rec[0]}' where '{verb}' was expected.", InitPid);
+        return rec;
+    }
+
+    /// <summary>Streams a foreground container's output until it exits. Cancelling kills
+    /// the container (SIGKILL to its init) and still waits for the exit record.</summary>
+    public IEnumerable<ContainerOutput> ReadOutput(CancellationToken cancel)
+    {
+        var queue = new BlockingCollection<ContainerOutput>();
+        int open = 2;
+        void Pump(int fd, ContainerOutputKind kind)
+        {
+            using var stream = new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.Read, 1);
+            using var reader = new StreamReader(stream, new UTF8Encoding(false));
+            string? line;
+            while ((line = reader.ReadLine()) is not null)
+                queue.Add(new ContainerOutput(kind, line));
+            if (Interlocked.Decrement(ref open) == 0 && Exit is not null)
+                queue.CompleteAdding();
+        }
+        var threads = new List<Thread>();
+        if (_spawned.StdoutFd >= 0)
+            threads.Add(new Thread(() => Pump(_spawned.StdoutFd, ContainerOutputKind.Stdout)) { IsBackground = true, Name = "usnc-stdout" });
+        if (_spawned.StderrFd >= 0)
+            threads.Add(new Thread(() => Pump(_spawned.StderrFd, ContainerOutputKind.Stderr)) { IsBackground = true, Name = "usnc-stderr" });
+        else
+            open = 0;
+        var exitThread = new Thread(() =>
+        {
+            Exit = WaitExitRecord(cancel);
+            if (Volatile.Read(ref open) == 0)
+                queue.CompleteAdding();
+        }) { IsBackground = true, Name = "usnc-exit" };
+        threads.ForEach(t => t.Start());
+        exitThread.Start();
+        foreach (var item in queue.GetConsumingEnumerable())
+            yield return item;
+        exitThread.Join();
+        threads.ForEach(t => t.Join());
+        yield return new ContainerOutput(ContainerOutputKind.Exited, null, Exit);
+    }
+
+    /// <summary>Blocks until the helper reports the exit; cancelling kills the init first.</summary>
+    public ContainerExit WaitExitRecord(CancellationToken cancel)
+    {
+        bool killed = false;
+        while (true)
+        {
+            try
+            {
+                var rec = _channel.Receive(Timeout.InfiniteTimeSpan, killed ? CancellationToken.None : cancel);
+                if (rec is null)
+                    return Exit ?? new ContainerExit("failed", 0);
+                if (rec[0] == "exit")
+                    return Exit = ContainerExit.FromRecord(rec);
+            }
+            catch (OperationCanceledException)
+            {
+                Kill(9);
+                killed = true;
+            }
+        }
+    }
+
+    public void Kill(int signal)
+    {
+        int pidfd = Libc.PidfdOpen(InitPid);
+        if (pidfd >= 0)
+        {
+            Libc.PidfdSendSignal(pidfd, signal);
+            Libc.close(pidfd);
+        }
+    }
+
+    /// <summary>Ends a container that will not start: tells the helper, kills the init, reaps.</summary>
+    public void Abort()
+    {
+        if (InitPid > 0 && Exit is null)
+            Kill(9);
+        if (_channel.IsOpen)
+        {
+            try { _channel.Send("abort"); } catch (UserNsContainerException) { }
+        }
+        _channel.Dispose();
+        ReapSpawned();
+        HelperProcess.CloseAll(_spawned.StdoutFd, _spawned.StderrFd);
+    }
+
+    private void ReapSpawned()
+    {
+        if (_reaped)
+            return;
+        _reaped = true;
+        HelperProcess.Reap(_spawned.Pid);
+    }
+
+    public void Dispose()
+    {
+        _channel.Dispose();
+        ReapSpawned();
+    }
+}

@@ -1,0 +1,146 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace UserNsContainer.Engine.Native;
+
+/// <summary>How the container's standard streams are connected.</summary>
+public enum StdioMode
+{
+    /// <summary>The caller's own fds 0, 1, 2 (an interactive terminal).</summary>
+    Inherit,
+    /// <summary>stdin from /dev/null, stdout and stderr into pipes the engine reads.</summary>
+    Capture,
+    /// <summary>/dev/null; the helper relays the container's output to its log.</summary>
+    Detached,
+}
+
+/// <summary>Starts the helper with posix_spawn: the control socket at fd 3, stdio as asked,
+/// nothing else inherited, signals back to their defaults.</summary>
+internal static unsafe class HelperProcess
+{
+    private const int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, F_DUPFD_CLOEXEC = 1030;
+
+    public static string HelperPath
+    {
+        get
+        {
+            var dir = Path.GetDirectoryName(typeof(HelperProcess).Assembly.Location) ?? ".";
+            return Path.Combine(dir, "usnc-helper");
+        }
+    }
+
+    public sealed record Spawned(int Pid, int StdoutFd, int StderrFd);
+
+    public static Spawned Spawn(int controlFd, StdioMode stdio)
+    {
+        var helper = HelperPath;
+        if (!File.Exists(helper))
+            throw new UserNsContainerException("HelperMissing", FailureKind.NotInstalled,
+                $"The native helper '{helper}' is missing from the module folder.", helper,
+                "Rebuild the module with 'dotnet build -c Release' (it compiles src/native with cc) and import it from out/UserNsContainer.");
+        // fd 3 must be a dup2 target distinct from its source, so that CLOEXEC is cleared.
+        int ctl = Libc.Check(Libc.fcntl(controlFd, F_DUPFD_CLOEXEC, 10), "fcntl");
+        int outR = -1, outW = -1, errR = -1, errW = -1;
+        if (stdio == StdioMode.Capture)
+        {
+            (outR, outW) = Pipe();
+            (errR, errW) = Pipe();
+        }
+        var actions = stackalloc byte[512];
+        var attr = stackalloc byte[1024];
+        var sigs = stackalloc byte[256];
+        try
+        {
+            Libc.posix_spawn_file_actions_init(actions);
+            Libc.posix_spawnattr_init(attr);
+            Libc.posix_spawn_file_actions_adddup2(actions, ctl, 3);
+            if (stdio != StdioMode.Inherit)
+                AddOpen(actions, 0, "/dev/null", O_RDONLY);
+            if (stdio == StdioMode.Capture)
+            {
+                Libc.posix_spawn_file_actions_adddup2(actions, outW, 1);
+                Libc.posix_spawn_file_actions_adddup2(actions, errW, 2);
+            }
+            else if (stdio == StdioMode.Detached)
+            {
+                AddOpen(actions, 1, "/dev/null", O_WRONLY);
+                AddOpen(actions, 2, "/dev/null", O_WRONLY);
+            }
+            short flags = Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF;
+            if (stdio == StdioMode.Detached)
+                flags |= Libc.POSIX_SPAWN_SETSID;
+            Libc.posix_spawnattr_setflags(attr, flags);
+            Libc.sigemptyset(sigs);
+            Libc.posix_spawnattr_setsigmask(attr, sigs);
+            Libc.sigfillset(sigs);
+            Libc.posix_spawnattr_setsigdefault(attr, sigs);
+            int pid;
+            int rc = SpawnWithArgs(&pid, helper, actions, attr);
+            if (rc != 0)
+                throw new SystemCallException("posix_spawn", helper, rc);
+            return new Spawned(pid, outR, errR);
+        }
+        catch
+        {
+            CloseAll(outR, errR);
+            throw;
+        }
+        finally
+        {
+            Libc.posix_spawn_file_actions_destroy(actions);
+            Libc.posix_spawnattr_destroy(attr);
+            CloseAll(ctl, outW, errW);
+        }
+    }
+
+    private static int SpawnWithArgs(int* pid, string helper, void* actions, void* attr)
+    {
+        var path = Marshal.StringToCoTaskMemUTF8(helper);
+        var arg1 = Marshal.StringToCoTaskMemUTF8("create");
+        try
+        {
+            var argv = stackalloc byte*[3] { (byte*)path, (byte*)arg1, null };
+            var envp = stackalloc byte*[1] { null };
+            return Libc.posix_spawn(pid, (byte*)path, actions, attr, argv, envp);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(path);
+            Marshal.FreeCoTaskMem(arg1);
+        }
+    }
+
+    private static void AddOpen(void* actions, int fd, string path, int flags)
+    {
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+            Libc.posix_spawn_file_actions_addopen(actions, fd, p, flags, 0);
+    }
+
+    private static (int Read, int Write) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        Libc.Check(Libc.pipe2(fds, O_CLOEXEC), "pipe2");
+        return (fds[0], fds[1]);
+    }
+
+    internal static void CloseAll(params int[] fds)
+    {
+        foreach (var fd in fds)
+            if (fd >= 0)
+                Libc.close(fd);
+    }
+
+    /// <summary>Reaps the helper process the engine spawned (blocking).</summary>
+    public static int Reap(int pid)
+    {
+        int status;
+        int r;
+        do
+            r = Libc.waitpid(pid, &status, 0);
+        while (r < 0 && Libc.Errno == 4);
+        return r < 0 ? -1 : status;
+    }
+}

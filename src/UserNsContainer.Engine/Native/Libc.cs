@@ -1,0 +1,84 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace UserNsContainer.Engine.Native;
+
+/// <summary>
+/// The libc calls Tmds.LibC does not carry (posix_spawn, waitpid) and the syscalls glibc
+/// 2.36 does not export (pidfd_*), each wrapped to read errno at once.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string C = "libc";
+
+    public const int POSIX_SPAWN_SETSIGDEF = 0x04;
+    public const int POSIX_SPAWN_SETSIGMASK = 0x08;
+    public const int POSIX_SPAWN_SETSID = 0x80;
+
+    public const long SYS_pidfd_send_signal = 424;
+    public const long SYS_pidfd_open = 434;
+
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawn_file_actions_init(void* actions);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawn_file_actions_destroy(void* actions);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawn_file_actions_addopen(void* actions, int fd, byte* path, int oflag, uint mode);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawnattr_init(void* attr);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawnattr_destroy(void* attr);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawnattr_setflags(void* attr, short flags);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawnattr_setsigmask(void* attr, void* sigmask);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawnattr_setsigdefault(void* attr, void* sigdefault);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int posix_spawn(int* pid, byte* path, void* actions, void* attr, byte** argv, byte** envp);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int sigemptyset(void* set);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int sigfillset(void* set);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int waitpid(int pid, int* status, int options);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial long syscall(long number, long a1, long a2, long a3, long a4);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int close(int fd);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int isatty(int fd);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial uint geteuid();
+    [LibraryImport(C, SetLastError = true)]
+    public static partial uint getegid();
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int kill(int pid, int sig);
+
+    public static int Errno => Marshal.GetLastPInvokeError();
+
+    public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    /// <summary>Throws a <see cref="SystemCallException"/> when <paramref name="result"/> is -1.</summary>
+    public static int Check(int result, string call, string? path = null)
+    {
+        if (result == -1)
+            throw new SystemCallException(call, path, Errno);
+        return result;
+    }
+
+    public static int PidfdOpen(int pid)
+    {
+        long fd = syscall(SYS_pidfd_open, pid, 0, 0, 0);
+        return fd < 0 ? -1 : (int)fd;
+    }
+
+    public static int PidfdSendSignal(int pidfd, int signal) =>
+        (int)syscall(SYS_pidfd_send_signal, pidfd, signal, 0, 0);
+}

@@ -1,0 +1,101 @@
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>
+/// Turns a validated spec into the helper's ordered operation list (DESIGN §4). All
+/// policy (what is mounted where, with which flags) is decided here; the helper only
+/// executes the records.
+/// </summary>
+public static class PlanBuilder
+{
+    // mount(2) flags
+    private const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+
+    /// <summary>Where the helper mounts its setup tmpfs; it exists on every Linux host.</summary>
+    public const string SetupBase = "/tmp";
+
+    private static readonly string[] DeviceNodes = { "null", "zero", "full", "random", "urandom", "tty" };
+
+    public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath);
+
+    public static List<string[]> Build(ContainerSpec spec, LaunchOptions launch)
+    {
+        var plan = new List<string[]>
+        {
+            new[] { "clone", Namespaces.CloneFlags(spec.Namespaces).ToString(CultureInfo.InvariantCulture) },
+        };
+        if (launch.Detached)
+            plan.Add(new[] { "detached" });
+        if (launch.LogPath is not null)
+            plan.Add(new[] { "log", launch.LogPath, launch.LogMaxBytes.ToString(CultureInfo.InvariantCulture) });
+        if (launch.StatusPath is not null)
+            plan.Add(new[] { "status", launch.StatusPath });
+        if (spec.Command is not null)
+            plan.Add(Prepend("argv", spec.Command));
+        plan.Add(Prepend("env", spec.EnvironmentBlock()));
+        var cwd = spec.WorkingDirectory ?? (spec.Namespaces.HasFlag(NamespaceSet.Mnt) ? "/" : null);
+        if (cwd is not null)
+            plan.Add(new[] { "cwd", cwd });
+        if (spec.Namespaces.HasFlag(NamespaceSet.Mnt))
+            AddFileSystem(plan, spec);
+        if (spec.Namespaces.HasFlag(NamespaceSet.Uts) && spec.Hostname is not null)
+            plan.Add(Op("hostname", spec.Hostname));
+        if (spec.Namespaces.HasFlag(NamespaceSet.Net))
+            plan.Add(Op("loopback"));
+        plan.Add(new[] { "end" });
+        return plan;
+    }
+
+    private static void AddFileSystem(List<string[]> plan, ContainerSpec spec)
+    {
+        var ns = spec.Namespaces;
+        plan.Add(Op("base", SetupBase));
+        plan.Add(Op("root", spec.RootFs ?? "/"));
+        if (spec.RootFs is not null)
+            foreach (var dir in new[] { "/proc", "/dev", "/tmp", "/sys", "/run" })
+                plan.Add(Op("mkdir", dir, "755", "s")); // mount points a bare image may lack
+        if (!spec.Writable)
+            plan.Add(Op("rdonly", "/"));
+        if (ns.HasFlag(NamespaceSet.Pid))
+            plan.Add(Op("mount", "proc", "/proc", Flags(MS_NOSUID | MS_NODEV | MS_NOEXEC), ""));
+        else
+            plan.Add(Op("bind", "/proc", "/proc", "r"));
+        AddDevices(plan);
+        plan.Add(Op("mount", "tmpfs", "/tmp", Flags(MS_NOSUID | MS_NODEV), "mode=1777"));
+        plan.Add(Op("mount", "tmpfs", "/run", Flags(MS_NOSUID | MS_NODEV), "mode=0755"));
+        if (ns.HasFlag(NamespaceSet.Net))
+            plan.Add(Op("mount", "sysfs", "/sys", Flags(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), ""));
+        else if (spec.RootFs is not null)
+            plan.Add(Op("bind", "/sys", "/sys", "ro"));
+        plan.Add(Op("pivot"));
+    }
+
+    private static void AddDevices(List<string[]> plan)
+    {
+        plan.Add(Op("mount", "tmpfs", "/dev", Flags(MS_NOSUID | MS_NOEXEC), "mode=0755"));
+        foreach (var dev in DeviceNodes)
+            plan.Add(Op("bind", "/dev/" + dev, "/dev/" + dev, "c"));
+        // no gid=5: it fails unless gid 5 is mapped (DESIGN §5)
+        plan.Add(Op("mount", "devpts", "/dev/pts", Flags(MS_NOSUID | MS_NOEXEC), "newinstance,ptmxmode=0666,mode=0620"));
+        plan.Add(Op("symlink", "pts/ptmx", "/dev/ptmx"));
+        plan.Add(Op("mkdir", "/dev/shm", "1777", ""));
+        plan.Add(Op("symlink", "/proc/self/fd", "/dev/fd"));
+        plan.Add(Op("symlink", "/proc/self/fd/0", "/dev/stdin"));
+        plan.Add(Op("symlink", "/proc/self/fd/1", "/dev/stdout"));
+        plan.Add(Op("symlink", "/proc/self/fd/2", "/dev/stderr"));
+    }
+
+    private static string Flags(ulong f) => f.ToString(CultureInfo.InvariantCulture);
+
+    private static string[] Op(string kind, params string[] args) => Prepend("op", Prepend(kind, args));
+
+    private static string[] Prepend(string head, string[] rest)
+    {
+        var r = new string[rest.Length + 1];
+        r[0] = head;
+        rest.CopyTo(r, 1);
+        return r;
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>Turns the helper's error record {step, operation, path, errno} into an
+/// exception that names the likely cause and what to change.</summary>
+internal static class SetupErrors
+{
+    private const int EPERM = 1, ENOENT = 2, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8;
+
+    public static UserNsContainerException FromRecord(string[] rec, ContainerSpec spec)
+    {
+        int step = int.TryParse(rec.Length > 1 ? rec[1] : "", out var s) ? s : -1;
+        string op = rec.Length > 2 ? rec[2] : "?";
+        string path = rec.Length > 3 ? rec[3] : "";
+        int errno = int.TryParse(rec.Length > 4 ? rec[4] : "", out var e) ? e : 0;
+        if (op == "clone")
+            return CloneRefused(errno);
+        var (id, cause, fix) = Explain(op, path, errno, spec);
+        return new ContainerSetupException(id, step, op, path, errno, cause, fix);
+    }
+
+    private static (string Id, string Cause, string? Fix) Explain(string op, string path, int errno, ContainerSpec spec) => (op, errno) switch
+    {
+        ("exec", ENOENT) => ("CommandNotFound", $"'{path}' was not found in the container (PATH={spec.Environment.GetValueOrDefault("PATH")}).",
+            "Give the full path of a program that exists in the container root."),
+        ("exec", EACCES) or ("exec", ENOEXEC) => ("CommandNotExecutable", $"'{path}' cannot be executed in the container.",
+            "Check the file's execute bits and that its interpreter exists in the container root."),
+        ("chdir", _) => ("WorkingDirectoryUnusable", $"The working directory '{path}' does not exist or is not accessible inside the container.",
+            "Pass -WorkingDirectory a directory that exists inside the container, such as /tmp."),
+        ("mount" or "mkdir" or "bind", EROFS) => ("RootFsLacksMountPoint", $"The image is read-only and lacks '{path}'.",
+            $"Create '{path}' in the image, or pass -Writable."),
+        ("mount" or "bind", ENOENT) or (_, ENOTDIR) => ("MountTargetMissing", $"'{path}' does not exist in the container root (or a component is not a directory).",
+            "Create the mount point in the image."),
+        (_, ELOOP) => ("SymlinkRefused", $"'{path}' resolves through a symlink loop or a magic link; the helper refuses to follow it.", null),
+        (_, EXDEV) => ("PathEscapesRoot", $"'{path}' resolves outside the container root.", null),
+        ("mount", EPERM) when path == "/proc" => ("ProcMountRefused", "The kernel refused a fresh /proc: it needs the pid namespace and a fully visible /proc on the host (none hidden by mounts over its entries).",
+            "Drop 'pid' from -Namespace to bind the host /proc instead, or unmount what covers /proc entries on the host."),
+        ("mount" or "bind" or "root" or "rdonly" or "base", EPERM or EACCES) => ("MountRefused", "The kernel refused the mount in the container's user namespace.",
+            "Check that the source is readable by you and that no security module (AppArmor, SELinux) restricts mounts in user namespaces."),
+        (_, ENOSPC) => ("ResourceLimit", "A kernel limit was reached (mounts, namespaces or memory).", "Check /proc/sys/fs/mount-max and /proc/sys/user/max_*_namespaces."),
+        (_, EBUSY) or (_, EINVAL) => ("SetupRefused", "The kernel rejected this setup step.", null),
+        _ => ("SetupFailed", "", null),
+    };
+
+    public static UserNsContainerException CloneRefused(int errno)
+    {
+        string settings =
+            "Check: /proc/sys/user/max_user_namespaces (must be > 0), /proc/sys/kernel/unprivileged_userns_clone (Debian: 1), " +
+            "/proc/sys/kernel/apparmor_restrict_unprivileged_userns (Ubuntu: 0), and a container or seccomp policy that forbids clone(CLONE_NEWUSER).";
+        return new UserNamespaceUnavailableException(errno, settings);
+    }
+}
+
+/// <summary>The kernel refused to make a user namespace (or one of the others asked for).</summary>
+public sealed class UserNamespaceUnavailableException : UserNsContainerException
+{
+    public UserNamespaceUnavailableException(int errno, string settings)
+        : base("UserNamespacesUnavailable", errno == 28 ? FailureKind.ResourceUnavailable : FailureKind.PermissionDenied,
+            $"The kernel refused to create the container's namespaces: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).",
+            "clone", settings)
+    {
+        Errno = errno;
+    }
+
+    public int Errno { get; }
+}

@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>
+/// The per-user state directory: one JSON record per container (ID.json), the helper's
+/// exit record (ID.status), the detached container's log (ID.log), and one file per
+/// name (names/NAME) so two processes cannot take the same name.
+/// </summary>
+public sealed class StateStore
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public StateStore(string directory)
+    {
+        Directory = directory;
+        EnsurePrivateDirectory(directory);
+        EnsurePrivateDirectory(NamesDirectory);
+    }
+
+    public string Directory { get; }
+    private string NamesDirectory => Path.Combine(Directory, "names");
+
+    /// <summary>$XDG_RUNTIME_DIR/usernscontainer, else /tmp/usernscontainer-UID.</summary>
+    public static StateStore ForCurrentUser()
+    {
+        var over = Environment.GetEnvironmentVariable("USERNSCONTAINER_STATE_DIR");
+        if (!string.IsNullOrEmpty(over))
+            return new StateStore(over);
+        var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        if (!string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg) && OwnedByMe(xdg))
+            return new StateStore(Path.Combine(xdg, "usernscontainer"));
+        return new StateStore($"/tmp/usernscontainer-{Native.Libc.geteuid()}");
+    }
+
+    private static bool OwnedByMe(string path) =>
+        Tmds.Linux.LibC.geteuid() == GetOwner(path);
+
+    private static unsafe uint GetOwner(string path)
+    {
+        Tmds.Linux.stat st;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+            if (Tmds.Linux.LibC.lstat(p, &st) != 0)
+                throw new SystemCallException("lstat", path, Tmds.Linux.LibC.errno);
+        return st.st_uid;
+    }
+
+    /// <summary>Creates the directory 0700, or checks that an existing one is a real
+    /// directory owned by this user and closed to others (a shared /tmp is hostile ground).</summary>
+    private static void EnsurePrivateDirectory(string path)
+    {
+        try
+        {
+            System.IO.Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (IOException e)
+        {
+            throw new UserNsContainerException("StateDirectoryUnusable", FailureKind.PermissionDenied,
+                $"Cannot create the state directory '{path}': {e.Message}", path);
+        }
+        var info = new DirectoryInfo(path);
+        if (info.LinkTarget is not null || GetOwner(path) != Tmds.Linux.LibC.geteuid() ||
+            (info.UnixFileMode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+            throw new UserNsContainerException("StateDirectoryUnsafe", FailureKind.PermissionDenied,
+                $"The state directory '{path}' is a symlink, is not owned by you, or is writable by others.", path,
+                $"Remove '{path}' (or set USERNSCONTAINER_STATE_DIR to a private directory) and try again.");
+    }
+
+    public string RecordPath(string id) => Path.Combine(Directory, id + ".json");
+    public string StatusPath(string id) => Path.Combine(Directory, id + ".status");
+    public string LogPath(string id) => Path.Combine(Directory, id + ".log");
+
+    /// <summary>Takes <paramref name="name"/> for <paramref name="id"/>, atomically.</summary>
+    public void ReserveName(string name, string id)
+    {
+        var path = Path.Combine(NamesDirectory, name);
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            try
+            {
+                using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+                fs.Write(System.Text.Encoding.UTF8.GetBytes(id));
+                return;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // a name left by a record that no longer exists is free again
+                var owner = File.ReadAllText(path).Trim();
+                if (attempt == 0 && !File.Exists(RecordPath(owner)))
+                {
+                    File.Delete(path);
+                    continue;
+                }
+                throw new InvalidSpecException("NameInUse", "Name", name,
+                    $"a name no other container of yours has; '{name}' belongs to container {owner} (remove it with Remove-UserNsContainer -Name {name})");
+            }
+        }
+    }
+
+    public void Save(ContainerHandle handle)
+    {
+        var tmp = RecordPath(handle.Id) + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(handle, Json));
+        File.Move(tmp, RecordPath(handle.Id), overwrite: true);
+    }
+
+    public ContainerHandle? Load(string id)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ContainerHandle>(File.ReadAllText(RecordPath(id)), Json);
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public IEnumerable<ContainerHandle> LoadAll() =>
+        System.IO.Directory.EnumerateFiles(Directory, "*.json")
+            .Select(f => Load(Path.GetFileNameWithoutExtension(f)))
+            .Where(h => h is not null)
+            .Select(h => h!)
+            .OrderBy(h => h.Created)
+            .ToList();
+
+    /// <summary>The helper's exit record: ("exited", code), ("signaled", signal) or ("failed", errno).</summary>
+    public (string Kind, int Value)? ReadStatus(string id)
+    {
+        try
+        {
+            var parts = File.ReadAllText(StatusPath(id)).Trim().Split(' ');
+            return parts.Length == 2 && int.TryParse(parts[1], out var v) ? (parts[0], v) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Removes every file of the container: record, status, log, name.</summary>
+    public void Delete(ContainerHandle handle)
+    {
+        foreach (var path in new[] { StatusPath(handle.Id), StatusPath(handle.Id) + ".tmp", LogPath(handle.Id), LogPath(handle.Id) + ".1" })
+            File.Delete(path);
+        var namePath = Path.Combine(NamesDirectory, handle.Name);
+        if (File.Exists(namePath) && File.ReadAllText(namePath).Trim() == handle.Id)
+            File.Delete(namePath);
+        File.Delete(RecordPath(handle.Id));
+    }
+}

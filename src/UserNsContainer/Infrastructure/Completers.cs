@@ -1,0 +1,38 @@
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using UserNsContainer.Engine;
+
+namespace UserNsContainer.Commands;
+
+/// <summary>Completes -Name with the names of this user's containers.</summary>
+public sealed class ContainerNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+        string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IReadOnlyList<ContainerHandle> all;
+        try
+        {
+            all = new ContainerEngine(StateStore.ForCurrentUser()).List();
+        }
+        catch (UserNsContainerException)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+        var prefix = wordToComplete.Trim('\'', '"');
+        return all.Where(h => h.Name.StartsWith(prefix, System.StringComparison.Ordinal))
+            .Select(h => new CompletionResult(h.Name, h.Name, CompletionResultType.ParameterValue, $"{h.Name} ({h.State}, pid {h.Pid})"));
+    }
+}
+
+/// <summary>Completes -Namespace with the namespace names.</summary>
+public sealed class NamespaceCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+        string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Namespaces.Names.Where(n => n.StartsWith(wordToComplete, System.StringComparison.OrdinalIgnoreCase))
+            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n + " namespace"));
+}

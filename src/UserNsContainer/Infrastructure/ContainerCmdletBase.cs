@@ -1,0 +1,64 @@
+using System;
+using System.Management.Automation;
+using UserNsContainer.Engine;
+
+namespace UserNsContainer.Commands;
+
+/// <summary>Base of the cmdlets that act on existing containers: -Container (pipeline, by
+/// value), -Id and -Name (by property name); each is resolved to a live handle, or an
+/// ObjectNotFound error is written and the pipeline moves on.</summary>
+public abstract class ContainerCmdletBase : UserNsContainerCmdlet
+{
+    protected const string ByContainer = "Container";
+    protected const string ById = "Id";
+    protected const string ByName = "Name";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ByContainer)]
+    [ValidateNotNull]
+    public ContainerHandle[] Container { get; set; } = Array.Empty<ContainerHandle>();
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ById)]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerNameCompleter))]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    protected override void ProcessRecord()
+    {
+        switch (ParameterSetName)
+        {
+            case ByContainer:
+                foreach (var c in Container)
+                    Resolve(Engine.FindById(c.Id), c.Id, c.Name);
+                break;
+            case ById:
+                foreach (var id in Id)
+                    Resolve(Engine.FindById(id), id, null);
+                break;
+            default:
+                foreach (var name in Name)
+                    Resolve(Engine.FindByName(name), null, name);
+                break;
+        }
+    }
+
+    private void Resolve(ContainerHandle? handle, string? id, string? name)
+    {
+        if (handle is null)
+        {
+            var what = name is not null ? $"named '{name}'" : $"with Id '{id}'";
+            var e = new UserNsContainerException("ContainerNotFound", FailureKind.ObjectNotFound,
+                $"No container {what} exists for this user (it may have been removed, or belong to another user).",
+                (object?)name ?? id, "List your containers with Get-UserNsContainer.");
+            WriteError(ToErrorRecord(e));
+            return;
+        }
+        NonTerminating(() => ProcessContainer(handle));
+    }
+
+    /// <summary>Acts on one resolved container.</summary>
+    protected abstract void ProcessContainer(ContainerHandle container);
+}
