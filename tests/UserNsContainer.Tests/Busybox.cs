@@ -1,0 +1,55 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>A root file system made on the fly from busybox-static: /bin with busybox and its
+/// applet links, the usual mount points, and a marker file.</summary>
+public static class Busybox
+{
+    public const string Binary = "/bin/busybox";
+    private static readonly Lazy<string> Root = new(Make);
+
+    public static bool Available => File.Exists(Binary) && IsStatic(Binary);
+
+    public static string RootFs => Root.Value;
+
+    private static bool IsStatic(string path)
+    {
+        var psi = new ProcessStartInfo("ldd", path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return text.Contains("not a dynamic executable", StringComparison.Ordinal);
+    }
+
+    private static string Make()
+    {
+        var root = Path.Combine(TestHost.Scratch, "busybox-root");
+        foreach (var d in new[] { "bin", "proc", "dev", "tmp", "sys", "run", "etc", "root" })
+            Directory.CreateDirectory(Path.Combine(root, d));
+        File.Copy(Binary, Path.Combine(root, "bin", "busybox"));
+        var psi = new ProcessStartInfo(Binary, "--list") { RedirectStandardOutput = true };
+        using (var p = Process.Start(psi)!)
+        {
+            foreach (var applet in p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                if (applet != "busybox")
+                    File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "/bin/busybox");
+            p.WaitForExit();
+        }
+        File.WriteAllText(Path.Combine(root, "etc", "marker"), "busybox-root\n");
+        return root;
+    }
+}
+
+/// <summary>A fact that needs busybox-static; .ci/run installs it, so CI always runs these.</summary>
+public sealed class BusyboxFactAttribute : FactAttribute
+{
+    public BusyboxFactAttribute()
+    {
+        if (!Busybox.Available)
+            Skip = "needs a static busybox at /bin/busybox (apt-get install busybox-static; .ci/run installs it)";
+    }
+}

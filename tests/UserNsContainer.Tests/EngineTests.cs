@@ -1,0 +1,164 @@
+using System;
+using System.IO;
+using System.Linq;
+using UserNsContainer.Engine;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>The engine without a runspace: parsing, validation, plans, paths.</summary>
+public sealed class EngineTests
+{
+    [Fact]
+    public void NamespacesDefaultToAllAndAlwaysIncludeUser()
+    {
+        Assert.Equal(NamespaceSet.All, Namespaces.Parse(null));
+        Assert.Equal(NamespaceSet.User | NamespaceSet.Mnt, Namespaces.Parse(new[] { "mnt" }));
+        Assert.Equal(new[] { "user", "pid", "mnt" }, Namespaces.ToNames(Namespaces.Parse(new[] { "PID", "mnt" })));
+        Assert.Equal(0x10000000UL | 0x00020000UL, Namespaces.CloneFlags(NamespaceSet.User | NamespaceSet.Mnt));
+    }
+
+    [Fact]
+    public void UnknownNamespaceNamesTheParameterAndTheAcceptedValues()
+    {
+        var e = Assert.Throws<InvalidSpecException>(() => Namespaces.Parse(new[] { "time" }));
+        Assert.Equal("InvalidNamespace", e.ErrorId);
+        Assert.Equal("Namespace", e.Parameter);
+        Assert.Contains("'time'", e.Message);
+        Assert.Contains("user, ipc, uts, net, pid, cgroup, mnt", e.Message);
+    }
+
+    [Theory]
+    [InlineData("relative/dir", "InvalidRootFs")]
+    [InlineData("/nonexistent/usnc-root", "RootFsNotFound")]
+    [InlineData("/etc/hostname", "RootFsNotDirectory")]
+    public void BadRootFsIsRefused(string root, string errorId)
+    {
+        var spec = new ContainerSpec { RootFs = root, Command = new[] { "/bin/true" } };
+        var e = Assert.Throws<InvalidSpecException>(() => spec.Validate(1000, 1000, null));
+        Assert.Equal(errorId, e.ErrorId);
+        Assert.Equal("RootFs", e.Parameter);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "EmptyCommand")]
+    [InlineData(new[] { "" }, "EmptyCommand")]
+    [InlineData(new[] { "no-such-program-usnc" }, "CommandNotFound")]
+    [InlineData(new[] { "/no/such/program" }, "CommandNotFound")]
+    public void BadCommandIsRefused(string[] command, string errorId)
+    {
+        var spec = new ContainerSpec { Command = command };
+        var e = Assert.Throws<InvalidSpecException>(() => spec.Validate(1000, 1000, null));
+        Assert.Equal(errorId, e.ErrorId);
+        Assert.Equal("Command", e.Parameter);
+    }
+
+    [Theory]
+    [InlineData("tmp", "InvalidWorkingDirectory", "WorkingDirectory")]
+    [InlineData("-bad-", "InvalidHostname", "Hostname")]
+    [InlineData("bad name", "InvalidName", "Name")]
+    public void OtherBadValuesAreRefused(string value, string errorId, string parameter)
+    {
+        var spec = new ContainerSpec { Command = new[] { "/bin/true" } };
+        switch (parameter)
+        {
+            case "WorkingDirectory": spec.WorkingDirectory = value; break;
+            case "Hostname": spec.Hostname = value; break;
+            default: spec.Name = value; break;
+        }
+        var e = Assert.Throws<InvalidSpecException>(() => spec.Validate(1000, 1000, null));
+        Assert.Equal(errorId, e.ErrorId);
+        Assert.Equal(parameter, e.Parameter);
+    }
+
+    [Fact]
+    public void HostnameWithoutUtsNamespaceIsRefused()
+    {
+        var spec = new ContainerSpec { Command = new[] { "/bin/true" }, Hostname = "box", Namespaces = Namespaces.Parse(new[] { "mnt" }) };
+        Assert.Equal("HostnameNeedsUtsNamespace", Assert.Throws<InvalidSpecException>(() => spec.Validate(0, 0, null)).ErrorId);
+    }
+
+    [Fact]
+    public void ValidateFillsTheCleanEnvironmentAndTheDefaultMap()
+    {
+        var spec = new ContainerSpec { Command = new[] { "sh" } };
+        spec.Environment["FOO"] = "bar";
+        spec.Validate(1234, 5678, "xterm");
+        Assert.Equal(new[] { "FOO=bar", "HOME=/root", $"PATH={ContainerSpec.DefaultPath}", "TERM=xterm" }, spec.EnvironmentBlock());
+        Assert.Equal(new[] { new IdMapRange(0, 1234, 1) }, spec.UidMap);
+        Assert.Equal(new[] { new IdMapRange(0, 5678, 1) }, spec.GidMap);
+        Assert.Equal("usernscontainer", spec.Hostname);
+    }
+
+    [Fact]
+    public void PlanForTheDefaultRootIsReadOnlyWithFreshProcDevTmpRun()
+    {
+        var spec = new ContainerSpec { Command = new[] { "/bin/true" } };
+        spec.Validate(0, 0, null);
+        var plan = PlanBuilder.Build(spec, new PlanBuilder.LaunchOptions(false, null, 0, null));
+        var ops = plan.Where(r => r[0] == "op").Select(r => r[1] + " " + string.Join(' ', r.Skip(2).Take(2))).ToList();
+        Assert.Equal("base /tmp", ops[0]);
+        Assert.Equal("root /", ops[1].Trim());
+        Assert.Equal("rdonly /", ops[2].Trim());
+        Assert.Contains("mount proc /proc", ops);
+        Assert.Contains("mount tmpfs /dev", ops);
+        Assert.Contains("mount tmpfs /tmp", ops);
+        Assert.Contains("mount tmpfs /run", ops);
+        Assert.Contains("mount devpts /dev/pts", ops);
+        Assert.Equal("pivot", ops.Last(o => !o.StartsWith("hostname") && !o.StartsWith("loopback")).Trim());
+        Assert.Equal("end", plan[^1][0]);
+    }
+
+    [Fact]
+    public void PlanWithoutPidNamespaceBindsTheHostProcAndWithoutMntMountsNothing()
+    {
+        var noPid = new ContainerSpec { Command = new[] { "/bin/true" }, Namespaces = Namespaces.Parse(new[] { "mnt" }) };
+        noPid.Validate(0, 0, null);
+        var plan = PlanBuilder.Build(noPid, new PlanBuilder.LaunchOptions(false, null, 0, null));
+        Assert.Contains(plan, r => r.SequenceEqual(new[] { "op", "bind", "/proc", "/proc", "r" }));
+
+        var noMnt = new ContainerSpec { Command = new[] { "/bin/true" }, Namespaces = Namespaces.Parse(new[] { "user" }) };
+        noMnt.Validate(0, 0, null);
+        Assert.DoesNotContain(PlanBuilder.Build(noMnt, new PlanBuilder.LaunchOptions(false, null, 0, null)), r => r[0] == "op");
+    }
+
+    [Fact]
+    public void RootPathFollowsAbsoluteSymlinksInsideTheRoot()
+    {
+        var root = Directory.CreateTempSubdirectory("usnc-rootpath-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "bin"));
+            File.WriteAllText(Path.Combine(root, "bin", "tool"), "#!/bin/sh\n");
+            File.SetUnixFileMode(Path.Combine(root, "bin", "tool"), (UnixFileMode)0b111_101_101);
+            File.CreateSymbolicLink(Path.Combine(root, "bin", "alias"), "/bin/tool");
+            File.CreateSymbolicLink(Path.Combine(root, "escape"), "/../../etc");
+            Assert.Equal(root + "/bin/tool", RootPath.FindExecutable(root, "alias", "/usr/bin:/bin"));
+            Assert.Null(RootPath.FindExecutable(root, "sh", "/bin"));
+            // an absolute symlink with .. cannot climb out of the root
+            Assert.Null(RootPath.Resolve(root, "/escape/hostname"));
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
+    [Fact]
+    public void ExitRecordsBecomeShellStyleExitCodes()
+    {
+        Assert.Equal(3, new ContainerExit("exited", 3).ExitCode);
+        Assert.Equal(143, new ContainerExit("signaled", 15).ExitCode);
+        Assert.Equal(15, new ContainerExit("signaled", 15).Signal);
+        Assert.Equal(125, new ContainerExit("failed", 2).ExitCode);
+    }
+
+    [Fact]
+    public void IdMapTextRoundTrips()
+    {
+        var ranges = new[] { new IdMapRange(0, 1000, 1), new IdMapRange(1, 100000, 65536) };
+        var text = IdMapRange.ToProcText(ranges);
+        Assert.Equal("0 1000 1\n1 100000 65536\n", text);
+        Assert.Equal(ranges, IdMapRange.ParseProcText("         0       1000          1\n         1     100000      65536\n"));
+    }
+}

@@ -1,0 +1,151 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>Invoke-UserNsContainer run for real in the PowerShell engine.</summary>
+public sealed class InvokeTests : ContainerTest
+{
+    [Fact]
+    public void RootInsideIsTheCallerMappedToZero()
+    {
+        var r = TestHost.Run("Invoke-UserNsContainer -Command sh, -c, 'id -u; id -g; cat /proc/self/uid_map; cat /proc/self/gid_map'");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal("0", r.Lines[0]);
+        Assert.Equal("0", r.Lines[1]);
+        Assert.Equal(new[] { "0", TestHost.Uid.ToString(), "1" }, r.Lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(new[] { "0", TestHost.Gid.ToString(), "1" }, r.Lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, r.LastExitCode);
+    }
+
+    [Fact]
+    public void InitIsPidOneOfItsOwnPidNamespace()
+    {
+        var r = TestHost.Run("Invoke-UserNsContainer -Command sh, -c, 'echo $$; cat /proc/1/comm; ls /proc | grep -c ''^[0-9]'''");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal("2", r.Lines[0]);           // the main process, right after the init
+        Assert.Equal("usnc-helper", r.Lines[1]); // PID 1 is the helper acting as init
+        Assert.True(int.Parse(r.Lines[2]) <= 4, "only the container's own processes are visible: " + r.Lines[2]);
+    }
+
+    [Fact]
+    public void HostnameIsSetInItsOwnUtsNamespace()
+    {
+        var r = TestHost.Run("Invoke-UserNsContainer -Hostname box.example -Command hostname");
+        Assert.Equal(new[] { "box.example" }, r.Lines);
+        Assert.NotEqual("box.example", Environment.MachineName);
+    }
+
+    [Fact]
+    public void DefaultRootIsReadOnlyButTmpIsWritable()
+    {
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Command sh, -c, 'touch /usr/usnc-probe 2>/dev/null; echo ro=$?; echo hi > /tmp/x && cat /tmp/x; ls -A /tmp | wc -l'");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "ro=1", "hi", "1" }, r.Lines); // /tmp is a fresh tmpfs: only our file
+        Assert.False(File.Exists("/usr/usnc-probe"));
+    }
+
+    [Fact]
+    public void EnvironmentIsCleanPlusWhatIsGiven()
+    {
+        Environment.SetEnvironmentVariable("USNC_HOST_SECRET", "leak");
+        try
+        {
+            var r = TestHost.Run("Invoke-UserNsContainer -Environment @{ GREETING = 'hello'; N = 3 } -Command /usr/bin/env");
+            var names = r.Lines.Select(l => l.Split('=')[0]).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+            Assert.Equal(new[] { "GREETING", "HOME", "N", "PATH", "TERM" }, names);
+            Assert.Contains("GREETING=hello", r.Lines);
+            Assert.Contains("N=3", r.Lines);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("USNC_HOST_SECRET", null);
+        }
+    }
+
+    [Theory]
+    [InlineData("exit 0", 0)]
+    [InlineData("exit 7", 7)]
+    [InlineData("kill -TERM $$", 143)]
+    public void ExitCodeLandsInLastExitCodeAndOnThePassThruHandle(string script, int expected)
+    {
+        var r = TestHost.Run("$h = Invoke-UserNsContainer -PassThru -Command sh, -c, $script; $h.ExitCode; $h.State.ToString()",
+            new System.Collections.Generic.Dictionary<string, object?> { ["script"] = script });
+        Assert.Equal(expected, r.LastExitCode);
+        Assert.Equal(new[] { expected.ToString(), "Exited" }, r.Lines);
+    }
+
+    [Fact]
+    public void StderrIsCapturableWithoutMakingTheRunAnError()
+    {
+        var r = TestHost.Run(@"$ErrorActionPreference = 'Stop'
+            $all = Invoke-UserNsContainer -Command sh, -c, 'echo out; echo err >&2' 2>&1
+            $ok = $?
+            $all | ForEach-Object { ""$($_.GetType().Name):$_"" }
+            ""ok=$ok""");
+        Assert.Null(r.Terminating);
+        Assert.Contains("String:out", r.Lines);
+        Assert.Contains("ErrorRecord:err", r.Lines);
+        Assert.Contains("ok=True", r.Lines);
+    }
+
+    [Fact]
+    public void WorkingDirectoryIsUsed()
+    {
+        var r = TestHost.Run("Invoke-UserNsContainer -WorkingDirectory /tmp -Command pwd");
+        Assert.Equal(new[] { "/tmp" }, r.Lines);
+    }
+
+    [BusyboxFact]
+    public void DirectoryRootFsFromBusybox()
+    {
+        var r = TestHost.Run("Invoke-UserNsContainer -RootFs $root -Command sh, -c, 'cat /etc/marker; ls /bin/busybox; test -e /usr/bin/dotnet || echo no-host-files; mount | grep -c '' / '''",
+            new System.Collections.Generic.Dictionary<string, object?> { ["root"] = Busybox.RootFs });
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "busybox-root", "/bin/busybox", "no-host-files", "1" }, r.Lines);
+    }
+
+    [Fact]
+    public void NamespaceSubsetSharesTheOthersWithTheHost()
+    {
+        var hostNet = new FileInfo("/proc/self/ns/net").LinkTarget;
+        var hostUts = new FileInfo("/proc/self/ns/uts").LinkTarget;
+        var r = TestHost.Run("Invoke-UserNsContainer -Namespace user, mnt -Command sh, -c, 'readlink /proc/self/ns/net; readlink /proc/self/ns/uts; readlink /proc/self/ns/user'");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(hostNet, r.Lines[0]);
+        Assert.Equal(hostUts, r.Lines[1]);
+        Assert.NotEqual(new FileInfo("/proc/self/ns/user").LinkTarget, r.Lines[2]);
+    }
+
+    [Fact]
+    public void UserNamespaceAloneSeesTheHostFileSystem()
+    {
+        var r = TestHost.Run("Invoke-UserNsContainer -Namespace user -Command sh, -c, 'id -u; test -d /proc/1 && echo host-proc'");
+        Assert.Equal(new[] { "0", "host-proc" }, r.Lines);
+    }
+
+    [Fact]
+    public void CtrlCEndsTheContainerPromptly()
+    {
+        using var rs = TestHost.OpenRunspace();
+        using var ps = PowerShell.Create();
+        ps.Runspace = rs;
+        ps.AddScript("Invoke-UserNsContainer -Command sleep, 60");
+        var async = ps.BeginInvoke();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!HelperProcesses().Any() && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        Thread.Sleep(200);
+        Assert.NotEmpty(HelperProcesses());
+        var sw = Stopwatch.StartNew();
+        ps.Stop();
+        Assert.True(async.IsCompleted);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"Stop took {sw.Elapsed}");
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+    }
+}
