@@ -23,7 +23,7 @@ internal sealed unsafe class ControlChannel : IDisposable
     {
         int* sv = stackalloc int[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-            throw new SystemCallException("socketpair", null, errno);
+            throw new SystemCallException("socketpair", null, Libc.Errno);
         return (new ControlChannel(sv[0]), sv[1]);
     }
 
@@ -36,12 +36,12 @@ internal sealed unsafe class ControlChannel : IDisposable
             throw new InvalidSpecException("SpecTooLarge", "Command", fields[0], $"a container description under {MaxMessage / 1024} KiB");
         fixed (byte* p = bytes)
         {
-            ssize_t n;
+            nint n;
             do
-                n = send(_fd, p, bytes.Length, MSG_NOSIGNAL);
-            while (n < 0 && errno == EINTR);
+                n = Libc.send(_fd, p, (nuint)bytes.Length, Libc.MSG_NOSIGNAL);
+            while (n < 0 && Libc.Errno == Libc.EINTR);
             if (n < 0)
-                throw new SystemCallException("send to helper", null, errno);
+                throw new SystemCallException("send to helper", null, Libc.Errno);
         }
     }
 
@@ -62,12 +62,8 @@ internal sealed unsafe class ControlChannel : IDisposable
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
                 throw new TimeoutException();
-            pollfd pfd = new pollfd { fd = _fd, events = POLLIN };
             int slice = (int)Math.Min(left.TotalMilliseconds, 100);
-            int r = poll(&pfd, 1, Math.Max(slice, 1));
-            if (r < 0 && errno != EINTR)
-                throw new SystemCallException("poll helper socket", null, errno);
-            if (r > 0)
+            if (Libc.PollIn(_fd, Math.Max(slice, 1), "helper socket"))
                 return ReadOne();
         }
     }
@@ -75,17 +71,21 @@ internal sealed unsafe class ControlChannel : IDisposable
     private string[]? ReadOne()
     {
         var buf = new byte[MaxMessage];
-        ssize_t n;
+        nint n;
+        int err = 0;
         fixed (byte* p = buf)
         {
             do
-                n = recv(_fd, p, buf.Length, 0);
-            while (n < 0 && errno == EINTR);
+            {
+                n = Libc.recv(_fd, p, (nuint)buf.Length, 0);
+                err = n < 0 ? Libc.Errno : 0;
+            }
+            while (n < 0 && err == Libc.EINTR);
         }
-        if (n < 0 && errno == ECONNRESET)
+        if (n < 0 && err == 104) // ECONNRESET: the helper is gone
             return null;
         if (n < 0)
-            throw new SystemCallException("recv from helper", null, errno);
+            throw new SystemCallException("recv from helper", null, err);
         if (n == 0)
             return null;
         var text = Encoding.UTF8.GetString(buf, 0, (int)n);
@@ -104,6 +104,6 @@ internal sealed unsafe class ControlChannel : IDisposable
     {
         var fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
-            close(fd);
+            Libc.close(fd);
     }
 }

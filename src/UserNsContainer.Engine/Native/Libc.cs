@@ -61,6 +61,38 @@ internal static unsafe partial class Libc
     [LibraryImport(C, SetLastError = true)]
     public static partial int kill(int pid, int sig);
 
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int poll(PollFd* fds, ulong nfds, int timeout);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial nint recv(int fd, byte* buf, nuint len, int flags);
+    [LibraryImport(C, SetLastError = true)]
+    public static partial nint send(int fd, byte* buf, nuint len, int flags);
+
+    public const short POLLIN = 1;
+    public const int EINTR = 4;
+    public const int MSG_NOSIGNAL = 0x4000;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    /// <summary>poll(2) on one fd, retried on EINTR; true when it became readable.</summary>
+    public static bool PollIn(int fd, int timeoutMs, string what)
+    {
+        var p = new PollFd { Fd = fd, Events = POLLIN };
+        int r;
+        do
+            r = poll(&p, 1, timeoutMs);
+        while (r < 0 && Errno == EINTR);
+        if (r < 0)
+            throw new SystemCallException("poll", what, Errno);
+        return r > 0;
+    }
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);

@@ -1,6 +1,4 @@
 using System;
-using Tmds.Linux;
-using static Tmds.Linux.LibC;
 
 namespace UserNsContainer.Engine.Native;
 
@@ -23,7 +21,7 @@ internal sealed unsafe class PidWatch : IDisposable
         // checked after opening: the pidfd now pins this process, so the check cannot go stale
         if (ProcessInfo.StartTime(pid) != startTime)
         {
-            close(fd);
+            Libc.close(fd);
             return null;
         }
         return new PidWatch(fd);
@@ -34,15 +32,13 @@ internal sealed unsafe class PidWatch : IDisposable
     /// <summary>True once the process has exited; waits at most <paramref name="wait"/>.</summary>
     public bool Exited(TimeSpan wait)
     {
-        pollfd p = new pollfd { fd = _fd, events = POLLIN };
-        int r = poll(&p, 1, (int)wait.TotalMilliseconds);
-        return r > 0;
+        return Libc.PollIn(_fd, (int)wait.TotalMilliseconds, "pidfd");
     }
 
     public void Dispose()
     {
         if (_fd >= 0)
-            close(_fd);
+            Libc.close(_fd);
         _fd = -1;
     }
 }

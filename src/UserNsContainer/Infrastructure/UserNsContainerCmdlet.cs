@@ -20,7 +20,7 @@ public abstract class UserNsContainerCmdlet : PSCmdlet
         {
             try
             {
-                return _engine ??= new ContainerEngine(StateStore.ForCurrentUser(), WriteVerbose);
+                return _engine ??= new ContainerEngine(StateStore.ForCurrentUser(), VerboseUnlessStopping);
             }
             catch (UserNsContainerException e)
             {
@@ -31,6 +31,14 @@ public abstract class UserNsContainerCmdlet : PSCmdlet
     }
 
     protected override void StopProcessing() => _cancel.Cancel();
+
+    /// <summary>Once Ctrl+C is pressed WriteVerbose throws; the engine's clean-up after
+    /// cancellation (killing the container) must still run, so it goes quiet instead.</summary>
+    private void VerboseUnlessStopping(string message)
+    {
+        if (!Stopping)
+            WriteVerbose(message);
+    }
 
     internal static ErrorRecord ToErrorRecord(UserNsContainerException e)
     {

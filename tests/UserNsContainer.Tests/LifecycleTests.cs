@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>New / Start / Get / Wait / Stop / Remove on long-lived containers.</summary>
+public sealed class LifecycleTests : ContainerTest
+{
+    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
+
+    [Fact]
+    public void DetachedContainerIsFoundFromAnotherRunspaceAndStopped()
+    {
+        var created = TestHost.Run("New-UserNsContainer -Name lc-sleeper -Command sleep, 300 | ForEach-Object { $_.State.ToString(); $_.Pid }");
+        Assert.True(created.Succeeded, string.Join("\n", created.Errors));
+        Assert.Equal("Running", created.Lines[0]);
+        int pid = int.Parse(created.Lines[1]);
+        Assert.True(Directory.Exists($"/proc/{pid}"));
+
+        // the creating runspace is gone; a new one finds the container through the state directory
+        var found = TestHost.Run("$c = Get-UserNsContainer -Name lc-sleeper; $c.Pid; $c.State.ToString(); (Get-UserNsContainer lc-s*).Count");
+        Assert.Equal(new[] { pid.ToString(), "Running", "1" }, found.Lines);
+
+        var stopped = TestHost.Run("Get-UserNsContainer -Name lc-sleeper | Stop-UserNsContainer -Timeout 5 -PassThru | ForEach-Object { $_.State.ToString(); $_.ExitCode }");
+        Assert.Equal(new[] { "Exited", "143" }, stopped.Lines); // sleep ended by the forwarded SIGTERM
+        Assert.False(Directory.Exists($"/proc/{pid}"));
+
+        var removed = TestHost.Run("Remove-UserNsContainer -Name lc-sleeper; @(Get-UserNsContainer).Count");
+        Assert.Equal(new[] { "0" }, removed.Lines);
+    }
+
+    [Fact]
+    public void WaitReturnsTheExitCodeAndTheLogKeepsTheOutput()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Command sh, -c, 'echo to-log; echo err-log >&2; exit 3'
+            $w = $c | Wait-UserNsContainer -Timeout 20
+            $w.State.ToString(); $w.ExitCode
+            [IO.File]::ReadAllLines($w.LogPath)
+            $w | Remove-UserNsContainer");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "Exited", "3", "to-log", "err-log" }, r.Lines);
+    }
+
+    [Fact]
+    public void IdleContainerRunsUntilStoppedAndExitsCleanly()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Name lc-idle
+            $c.State.ToString()
+            ($c | Wait-UserNsContainer -Timeout 1 -ErrorAction SilentlyContinue) -eq $null
+            $s = $c | Stop-UserNsContainer -PassThru
+            $s.State.ToString(); $s.ExitCode
+            $c | Remove-UserNsContainer");
+        Assert.Equal(new[] { "Running", "True", "Exited", "0" }, r.Lines);
+    }
+
+    [Fact]
+    public void NoStartParksTheContainerUntilStart()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -NoStart -Command sh, -c, 'echo started; sleep 300'
+            $c.State.ToString()
+            [IO.File]::ReadAllText(""/proc/$($c.Pid)/uid_map"").Length
+            $c | Start-UserNsContainer -PassThru | ForEach-Object { $_.State.ToString() }
+            [IO.File]::ReadAllText(""/proc/$($c.Pid)/uid_map"").Trim() -replace '\s+', ' '
+            $c | Remove-UserNsContainer -Force
+            @(Get-UserNsContainer).Count");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "Created", "0", "Running", $"0 {TestHost.Uid} 1", "0" }, r.Lines);
+    }
+
+    [Fact]
+    public void RemoveStopsARunningContainer()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Command sleep, 300
+            $c | Remove-UserNsContainer
+            [IO.Directory]::Exists(""/proc/$($c.Pid)"")
+            @(Get-UserNsContainer).Count");
+        Assert.Equal(new[] { "False", "0" }, r.Lines);
+    }
+
+    [Fact]
+    public void ThePipelineCarriesHandlesByPropertyName()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Name lc-byprop -Command sleep, 300
+            [pscustomobject]@{ Name = 'lc-byprop' } | Stop-UserNsContainer -Timeout 0
+            [pscustomobject]@{ Id = $c.Id } | Get-UserNsContainer | ForEach-Object { $_.State.ToString() }
+            [pscustomobject]@{ Id = $c.Id } | Remove-UserNsContainer
+            @(Get-UserNsContainer).Count");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "Exited", "0" }, r.Lines);
+    }
+
+    [Fact]
+    public void WaitCtrlCEndsTheContainer()
+    {
+        using var rs = TestHost.OpenRunspace();
+        var created = TestHost.Run(rs, "$c = New-UserNsContainer -Command sleep, 300; $c.Pid");
+        int pid = int.Parse(created.Lines[0]);
+        using (var ps = System.Management.Automation.PowerShell.Create())
+        {
+            ps.Runspace = rs;
+            ps.AddScript("'waiting'; $c | Wait-UserNsContainer");
+            var output = new System.Management.Automation.PSDataCollection<System.Management.Automation.PSObject>();
+            var async = ps.BeginInvoke<System.Management.Automation.PSObject, System.Management.Automation.PSObject>(null, output);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (output.Count == 0 && DateTime.UtcNow < deadline)
+                System.Threading.Thread.Sleep(10);
+            System.Threading.Thread.Sleep(300); // now inside Wait-UserNsContainer's poll loop
+            ps.Stop();
+        }
+        Assert.False(Directory.Exists($"/proc/{pid}"));
+        var r = TestHost.Run(rs, "(Get-UserNsContainer -Id $c.Id).State.ToString(); $c | Remove-UserNsContainer");
+        Assert.Equal(new[] { "Exited" }, r.Lines);
+    }
+}
