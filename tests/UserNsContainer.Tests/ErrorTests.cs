@@ -1,0 +1,102 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>Bad input and failed setups: a stable ErrorId naming the parameter and value,
+/// raised before anything exists; and nothing left behind (checked by ContainerTest).</summary>
+public sealed class ErrorTests : ContainerTest
+{
+    public static IEnumerable<object[]> BadInput() => new[]
+    {
+        new object[] { "Invoke-UserNsContainer -RootFs /nonexistent/usnc -Command /bin/true", "RootFsNotFound,UserNsContainer.Commands.InvokeUserNsContainerCommand", "/nonexistent/usnc" },
+        new object[] { "Invoke-UserNsContainer -RootFs /etc/hostname -Command /bin/true", "RootFsNotDirectory,UserNsContainer.Commands.InvokeUserNsContainerCommand", "/etc/hostname" },
+        new object[] { "Invoke-UserNsContainer -Namespace user, bogus -Command /bin/true", "InvalidNamespace,UserNsContainer.Commands.InvokeUserNsContainerCommand", "bogus" },
+        new object[] { "Invoke-UserNsContainer -WorkingDirectory tmp -Command /bin/true", "InvalidWorkingDirectory,UserNsContainer.Commands.InvokeUserNsContainerCommand", "tmp" },
+        new object[] { "Invoke-UserNsContainer -Command @()", "EmptyCommand,UserNsContainer.Commands.InvokeUserNsContainerCommand", "" },
+        new object[] { "New-UserNsContainer -Command no-such-program-usnc", "CommandNotFound,UserNsContainer.Commands.NewUserNsContainerCommand", "no-such-program-usnc" },
+        new object[] { "Invoke-UserNsContainer -Namespace user -RootFs / -Command /bin/true", "RootFsNeedsMountNamespace,UserNsContainer.Commands.InvokeUserNsContainerCommand", "/" },
+        new object[] { "Invoke-UserNsContainer -Environment @{ 'A-B' = 1 } -Command /bin/true", "InvalidEnvironmentName,UserNsContainer.Commands.InvokeUserNsContainerCommand", "A-B" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInput))]
+    public void BadInputIsATerminatingErrorWithAStableId(string script, string fullyQualifiedErrorId, string value)
+    {
+        // try/catch catches only terminating errors
+        var r = TestHost.Run("try { " + script + " } catch { $_ }");
+        var record = Assert.IsType<System.Management.Automation.ErrorRecord>(Assert.Single(r.Output).BaseObject);
+        Assert.Equal(fullyQualifiedErrorId, record.FullyQualifiedErrorId);
+        Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, record.CategoryInfo.Category);
+        Assert.Contains($"'{value}'", record.Exception.Message);
+        Assert.Contains("-", record.Exception.Message);
+        Assert.False(string.IsNullOrEmpty(record.ErrorDetails?.RecommendedAction));
+    }
+
+    [Fact]
+    public void DuplicateNameIsRefusedBeforeAnythingIsCreated()
+    {
+        var r = TestHost.Run(@"$a = New-UserNsContainer -Name err-dup
+            try { New-UserNsContainer -Name err-dup } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
+            @(Get-UserNsContainer).Count
+            $a | Remove-UserNsContainer");
+        Assert.Equal("NameInUse,UserNsContainer.Commands.NewUserNsContainerCommand", r.Lines[0]);
+        Assert.Contains("'err-dup'", r.Lines[1]);
+        Assert.Equal("1", r.Lines[2]);
+    }
+
+    [Fact]
+    public void AFailedSetupStepNamesStepOperationPathAndErrnoAndLeavesNothing()
+    {
+        var r = TestHost.Run("try { Invoke-UserNsContainer -WorkingDirectory /no/such/dir -Command /bin/true } catch { $_ }");
+        var record = Assert.IsType<System.Management.Automation.ErrorRecord>(Assert.Single(r.Output).BaseObject);
+        Assert.Equal("WorkingDirectoryUnusable,UserNsContainer.Commands.InvokeUserNsContainerCommand", record.FullyQualifiedErrorId);
+        Assert.Contains("chdir '/no/such/dir'", record.Exception.Message);
+        Assert.Contains("errno 2", record.Exception.Message);
+        Assert.Equal("/no/such/dir", record.TargetObject);
+    }
+
+    [BusyboxFact]
+    public void AnImageLackingAMountPointFailsAtThatMountWithItsPath()
+    {
+        // a read-only copy of the busybox root without /proc: the helper cannot create it
+        var root = Path.Combine(TestHost.Scratch, "no-proc-root");
+        Directory.CreateDirectory(Path.Combine(root, "bin"));
+        File.Copy(Busybox.Binary, Path.Combine(root, "bin", "sh"), overwrite: true);
+        foreach (var d in new[] { "dev", "tmp", "sys", "run" })
+            Directory.CreateDirectory(Path.Combine(root, d));
+        File.SetUnixFileMode(root, (System.IO.UnixFileMode)0b101_101_101);
+        try
+        {
+            var r = TestHost.Run("try { New-UserNsContainer -RootFs $root -Command /bin/sh } catch { $_ }",
+                new Dictionary<string, object?> { ["root"] = root });
+            var record = Assert.Single(r.Output).BaseObject as System.Management.Automation.ErrorRecord;
+            // as root the image is writable after all (root owns it): then the container simply works
+            if (TestHost.Uid == 0)
+            {
+                Assert.Null(record);
+                TestHost.Run("Get-UserNsContainer | Remove-UserNsContainer -Force");
+                return;
+            }
+            Assert.NotNull(record);
+            Assert.Equal("RootFsLacksMountPoint,UserNsContainer.Commands.NewUserNsContainerCommand", record!.FullyQualifiedErrorId);
+            Assert.Contains("'/proc'", record.Exception.Message);
+        }
+        finally
+        {
+            File.SetUnixFileMode(root, (System.IO.UnixFileMode)0b111_101_101);
+        }
+    }
+
+    [Fact]
+    public void ActingOnAMissingContainerWritesObjectNotFoundAndGoesOn()
+    {
+        var r = TestHost.Run("Stop-UserNsContainer -Name nope-1, nope-2; 'after'");
+        Assert.Equal(new[] { "after" }, r.Lines);
+        Assert.Equal(2, r.Errors.Count);
+        Assert.All(r.Errors, e => Assert.Equal("ContainerNotFound,UserNsContainer.Commands.StopUserNsContainerCommand", e.FullyQualifiedErrorId));
+        Assert.Equal("nope-1", r.Errors[0].TargetObject);
+    }
+}
