@@ -29,6 +29,7 @@ static int newroot_fd = -1;
 
 struct op_ctx {
     const struct op *op;
+    const char *name;      /* the step as reported: an operation may fail in a sub-step */
     const char *path;      /* what to name in an error record */
     const char *detail;
 };
@@ -181,8 +182,10 @@ static int op_bind(struct op_ctx *c)
     if (stat(src, &st) < 0)
         return has_flag(flags, 'f') && errno == ENOENT ? 0 : -1;
     c->path = arg(c->op, 1);
+    c->name = "mkdir";
     if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0)
         return -1;
+    c->name = "bind";
     int fd = open_in_root(c->path);
     if (fd < 0)
         return -1;
@@ -221,8 +224,10 @@ static int op_mount(struct op_ctx *c)
     const char *fstype = arg(c->op, 0);
     char target[64];
     c->path = arg(c->op, 1);
+    c->name = "mkdir";
     if (create_in_root(c->path, 'd', 0755) < 0)
         return -1;
+    c->name = "mount";
     int fd = open_in_root(c->path);
     if (fd < 0)
         return -1;
@@ -360,7 +365,7 @@ int run_ops(const struct plan *plan)
     for (int i = 0; i < plan->nops; i++) {
         const struct op *op = &plan->ops[i];
         const char *name = op->rec.fields[1];
-        struct op_ctx c = {.op = op, .path = "", .detail = ""};
+        struct op_ctx c = {.op = op, .name = name, .path = "", .detail = ""};
         const struct op_kind *k = NULL;
         for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
             if (strcmp(kinds[j].name, name) == 0)
@@ -372,7 +377,7 @@ int run_ops(const struct plan *plan)
         }
         if (k->run(&c) < 0) {
             int err = errno;
-            send_error(i, name, c.path, err, c.detail);
+            send_error(i, c.name, c.path, err, c.detail);
             errno = err;
             return -1;
         }

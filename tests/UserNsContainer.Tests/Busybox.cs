@@ -53,3 +53,14 @@ public sealed class BusyboxFactAttribute : FactAttribute
             Skip = "needs a static busybox at /bin/busybox (apt-get install busybox-static; .ci/run installs it)";
     }
 }
+
+/// <summary>A fact about what an ordinary user may not do; as root the kernel allows it, so
+/// the test would prove nothing. .ci/run runs the suite as an unprivileged user too.</summary>
+public sealed class UnprivilegedFactAttribute : FactAttribute
+{
+    public UnprivilegedFactAttribute()
+    {
+        if (Engine.ContainerEngine.CallerUid == 0)
+            Skip = "meaningful only for an unprivileged caller (root may write any image); .ci/run runs it as the unprivileged user";
+    }
+}
