@@ -29,13 +29,18 @@ internal sealed class ConsoleHost : PSHost
 
 internal sealed class ConsoleUI : PSHostUserInterface
 {
+    private static readonly System.Text.RegularExpressions.Regex Vt = new("\x1b\\[[0-9;]*m");
+    private static readonly bool Plain = Console.IsOutputRedirected;
     private readonly RawUI _raw = new();
+
+    /// <summary>Formatting colours table headers with VT sequences; a file or pipe gets plain text.</summary>
+    private static string Out(string s) => Plain ? Vt.Replace(s, "") : s;
     public override PSHostRawUserInterface RawUI => _raw;
     public override string ReadLine() => Console.ReadLine() ?? "";
     public override SecureString ReadLineAsSecureString() => throw new NotSupportedException();
-    public override void Write(string value) => Console.Write(value);
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Write(value);
-    public override void WriteLine(string value) => Console.WriteLine(value);
+    public override void Write(string value) => Console.Write(Out(value));
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Write(Out(value));
+    public override void WriteLine(string value) => Console.WriteLine(Out(value));
     public override void WriteErrorLine(string value) => Console.Error.WriteLine(value);
     public override void WriteDebugLine(string message) => Console.Error.WriteLine("DEBUG: " + message);
     public override void WriteVerboseLine(string message) => Console.Error.WriteLine("VERBOSE: " + message);

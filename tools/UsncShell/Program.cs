@@ -25,8 +25,6 @@ public static class Program
         iss.ThrowOnRunspaceOpenError = true;
         using var rs = RunspaceFactory.CreateRunspace(host, iss);
         rs.Open();
-        if (Console.IsOutputRedirected)
-            PSStyle.Instance.OutputRendering = OutputRendering.PlainText;
         using var ps = PowerShell.Create();
         ps.Runspace = rs;
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; ps.BeginStop(null, null); };

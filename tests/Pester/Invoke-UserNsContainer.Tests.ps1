@@ -1,0 +1,80 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'Invoke-UserNsContainer' {
+    AfterEach {
+        Get-HelperProcess | Should -BeNullOrEmpty
+        Get-UserNsContainer | Should -BeNullOrEmpty
+    }
+
+    It 'maps the caller to root inside' {
+        $out = Invoke-UserNsContainer -Command sh, -c, 'id -u; cat /proc/self/uid_map'
+        $out[0] | Should -Be '0'
+        ($out[1] -split '\s+' | Where-Object { $_ })[1] | Should -Be (& id -u)
+        $LASTEXITCODE | Should -Be 0
+    }
+
+    It 'runs the init as PID 1 of a new pid namespace' {
+        Invoke-UserNsContainer -Command cat, /proc/1/comm | Should -Be 'usnc-helper'
+    }
+
+    It 'sets the host name' {
+        Invoke-UserNsContainer -Hostname pester-box -Command hostname | Should -Be 'pester-box'
+    }
+
+    It 'keeps the default root read-only and /tmp writable' {
+        Invoke-UserNsContainer -Command sh, -c, 'touch /usr/x 2>/dev/null || echo ro; echo ok > /tmp/f && cat /tmp/f' |
+            Should -Be @('ro', 'ok')
+    }
+
+    It 'starts with a clean environment' {
+        $env:USNC_PESTER_LEAK = 'leak'
+        try {
+            $names = Invoke-UserNsContainer -Environment @{ A = 1 } -Command /usr/bin/env | ForEach-Object { ($_ -split '=')[0] }
+            $names | Sort-Object | Should -Be @('A', 'HOME', 'PATH', 'TERM')
+        }
+        finally { Remove-Item Env:USNC_PESTER_LEAK }
+    }
+
+    It 'reports exit code <Code> in $LASTEXITCODE and on the handle' -ForEach @(
+        @{ Script = 'exit 0'; Code = 0 }
+        @{ Script = 'exit 9'; Code = 9 }
+        @{ Script = 'kill -KILL $$'; Code = 137 }
+    ) {
+        $h = Invoke-UserNsContainer -PassThru -Command sh, -c, $Script
+        $LASTEXITCODE | Should -Be $Code
+        $h.ExitCode | Should -Be $Code
+        $h.State | Should -Be 'Exited'
+    }
+
+    It 'lets 2>&1 capture stderr without failing the command' {
+        $ErrorActionPreference = 'Stop'
+        $all = Invoke-UserNsContainer -Command sh, -c, 'echo out; echo err >&2' 2>&1
+        $? | Should -BeTrue
+        $all | Where-Object { $_ -is [string] } | Should -Be 'out'
+        ($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).ToString() | Should -Be 'err'
+    }
+
+    It 'runs a busybox root file system' -Skip:(-not $script:HasBusybox) {
+        $root = New-BusyboxRoot -Path (Join-Path $TestDrive 'bb')
+        Invoke-UserNsContainer -RootFs $root -Command cat, /etc/marker | Should -Be 'busybox-root'
+    }
+
+    It 'shares the namespaces left out of -Namespace' {
+        $hostNet = (Get-Item /proc/self/ns/net).Target
+        Invoke-UserNsContainer -Namespace user, mnt -Command readlink, /proc/self/ns/net | Should -Be $hostNet
+    }
+
+    It 'refuses <Case> with ErrorId <ErrorId>' -ForEach @(
+        @{ Case = 'a missing root'; Arguments = @{ RootFs = '/nonexistent/usnc'; Command = '/bin/true' }; ErrorId = 'RootFsNotFound' }
+        @{ Case = 'a file as root'; Arguments = @{ RootFs = '/etc/hostname'; Command = '/bin/true' }; ErrorId = 'RootFsNotDirectory' }
+        @{ Case = 'an unknown namespace'; Arguments = @{ Namespace = 'time'; Command = '/bin/true' }; ErrorId = 'InvalidNamespace' }
+        @{ Case = 'a relative working directory'; Arguments = @{ WorkingDirectory = 'tmp'; Command = '/bin/true' }; ErrorId = 'InvalidWorkingDirectory' }
+        @{ Case = 'an empty command'; Arguments = @{ Command = @() }; ErrorId = 'EmptyCommand' }
+        @{ Case = 'a missing program'; Arguments = @{ Command = 'no-such-program-usnc' }; ErrorId = 'CommandNotFound' }
+    ) {
+        { Invoke-UserNsContainer @Arguments } |
+            Should -Throw -ErrorId "$ErrorId,UserNsContainer.Commands.InvokeUserNsContainerCommand"
+    }
+}

@@ -1,0 +1,72 @@
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>What has no runner here must still not rot: every .ps1 parses, every exported
+/// cmdlet has its PlatyPS page (listing exactly its parameters) and its Pester spec.</summary>
+public sealed class RepositoryTests
+{
+    public static TheoryData<string> Scripts()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.EnumerateFiles(TestHost.RepoRoot, "*.ps1", SearchOption.AllDirectories)
+                     .Where(f => !f.Contains("/bin/") && !f.Contains("/obj/") && !f.Contains("/out/")))
+            data.Add(Path.GetRelativePath(TestHost.RepoRoot, f));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public void EveryScriptParses(string relative)
+    {
+        Parser.ParseFile(Path.Combine(TestHost.RepoRoot, relative), out _, out var errors);
+        Assert.Empty(errors.Select(e => $"{e.Extent.StartLineNumber}: {e.Message}"));
+    }
+
+    /// <summary>CmdletsToExport, read with the parser (Import-PowerShellDataFile is not a Core cmdlet).</summary>
+    private static string[] ManifestCmdlets()
+    {
+        var ast = Parser.ParseFile(Path.Combine(TestHost.RepoRoot, "module", "UserNsContainer.psd1"), out _, out _);
+        var table = (HashtableAst)ast.Find(a => a is HashtableAst, false)!;
+        var cmdlets = table.KeyValuePairs.Single(kv => kv.Item1.Extent.Text == "CmdletsToExport").Item2;
+        return cmdlets.FindAll(a => a is StringConstantExpressionAst, true).Cast<StringConstantExpressionAst>().Select(s => s.Value).ToArray();
+    }
+
+    public static TheoryData<string> ExportedCmdlets()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in ManifestCmdlets())
+            data.Add(c);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ExportedCmdlets))]
+    public void EveryExportedCmdletHasDocsWithItsParametersAndAPesterSpec(string cmdlet)
+    {
+        var doc = Path.Combine(TestHost.RepoRoot, "docs", "cmdlets", cmdlet + ".md");
+        Assert.True(File.Exists(doc), doc);
+        Assert.True(File.Exists(Path.Combine(TestHost.RepoRoot, "tests", "Pester", cmdlet + ".Tests.ps1")));
+        var text = File.ReadAllText(doc);
+        foreach (var section in new[] { "## SYNOPSIS", "## SYNTAX", "## DESCRIPTION", "## EXAMPLES", "## PARAMETERS", "## INPUTS", "## OUTPUTS", "## RELATED LINKS" })
+            Assert.Contains(section, text);
+        var documented = text.Split('\n').Where(l => l.StartsWith("### -")).Select(l => l[5..].Trim()).OrderBy(x => x).ToArray();
+        var r = TestHost.Run($"(Get-Command {cmdlet}).Parameters.Keys");
+        var common = PSCmdlet.CommonParameters.Concat(PSCmdlet.OptionalCommonParameters).Except(new[] { "WhatIf", "Confirm" });
+        var actual = r.Lines.Except(common).OrderBy(x => x).ToArray();
+        Assert.Equal(actual, documented);
+    }
+
+    [Fact]
+    public void TheManifestExportsEveryCmdletInTheAssemblyAndNothingElse()
+    {
+        var r = TestHost.Run("(Get-Module UserNsContainer).ExportedCmdlets.Keys; (Get-Module UserNsContainer).Version.ToString()");
+        var exported = ManifestCmdlets().OrderBy(x => x);
+        Assert.Equal(exported, r.Lines.SkipLast(1).OrderBy(x => x));
+        Assert.Equal("0.1.0", r.Lines.Last());
+    }
+}
