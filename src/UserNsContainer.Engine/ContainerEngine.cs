@@ -77,12 +77,13 @@ public sealed class ContainerEngine
             if (options.Foreground || !options.Start)
             {
                 handle.OwnerPid = Environment.ProcessId;
-                handle.OwnerStartTime = ProcessInfo.StartTime(Environment.ProcessId) ?? 0;
+                handle.OwnerStartTime = OwnStartTime.Value;
             }
-            Store.Save(handle);
             Sessions[id] = session;
             if (options.Start)
-                Start(handle);
+                Release(handle, session); // saves the record, as Running
+            else
+                Store.Save(handle);
             return handle;
         }
         catch
@@ -105,6 +106,14 @@ public sealed class ContainerEngine
             throw new UserNsContainerException("ContainerOwnedElsewhere", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' was created with -NoStart by another PowerShell process (pid {handle.OwnerPid}); only that process can start it.",
                 handle, "Start it from the process that created it, or remove it and create it again.");
+        Release(handle, session);
+    }
+
+    private static readonly Lazy<ulong> OwnStartTime = new(() => ProcessInfo.StartTime(Environment.ProcessId) ?? 0);
+
+    /// <summary>Maps, "go", wait for "started", save as Running; on failure nothing is left.</summary>
+    private void Release(ContainerHandle handle, ContainerSession session)
+    {
         try
         {
             Verbose($"Writing id maps of container '{handle.Name}' (pid {handle.Pid}): uid {string.Join(",", handle.UidMap.AsEnumerable())}, gid {string.Join(",", handle.GidMap.AsEnumerable())}.");

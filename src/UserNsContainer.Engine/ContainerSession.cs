@@ -1,10 +1,6 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.IO;
-using System.Text;
 using System.Threading;
-using Microsoft.Win32.SafeHandles;
 using UserNsContainer.Engine.Native;
 
 namespace UserNsContainer.Engine;
@@ -37,6 +33,7 @@ internal sealed class ContainerSession : IDisposable
     private readonly HelperProcess.Spawned _spawned;
     private readonly bool _detached;
     private bool _reaped;
+    private bool _outputStarted;
 
     private ContainerSession(ControlChannel channel, HelperProcess.Spawned spawned, bool detached)
     {
@@ -124,64 +121,61 @@ internal sealed class ContainerSession : IDisposable
         return rec;
     }
 
-    /// <summary>Streams a foreground container's output until it exits. Cancelling kills
-    /// the container (SIGKILL to its init) and still waits for the exit record.</summary>
+    /// <summary>Streams a foreground container's output until it exits, on the calling
+    /// thread: one poll over stdout, stderr and the control socket, lines yielded as they
+    /// arrive. Cancelling kills the container (SIGKILL to its init) and still drains to the
+    /// exit record.</summary>
     public IEnumerable<ContainerOutput> ReadOutput(CancellationToken cancel)
     {
-        var queue = new BlockingCollection<ContainerOutput>();
-        int open = 2;
-        void Pump(int fd, ContainerOutputKind kind)
-        {
-            using var stream = new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.Read, 1);
-            using var reader = new StreamReader(stream, new UTF8Encoding(false));
-            string? line;
-            while ((line = reader.ReadLine()) is not null)
-                queue.Add(new ContainerOutput(kind, line));
-            if (Interlocked.Decrement(ref open) == 0 && Exit is not null)
-                queue.CompleteAdding();
-        }
-        var threads = new List<Thread>();
+        _outputStarted = true; // the readers own the pipes from here on
+        var streams = new List<LineReader>();
         if (_spawned.StdoutFd >= 0)
-            threads.Add(new Thread(() => Pump(_spawned.StdoutFd, ContainerOutputKind.Stdout)) { IsBackground = true, Name = "usnc-stdout" });
+            streams.Add(new LineReader(_spawned.StdoutFd, ContainerOutputKind.Stdout));
         if (_spawned.StderrFd >= 0)
-            threads.Add(new Thread(() => Pump(_spawned.StderrFd, ContainerOutputKind.Stderr)) { IsBackground = true, Name = "usnc-stderr" });
-        else
-            open = 0;
-        var exitThread = new Thread(() =>
-        {
-            Exit = WaitExitRecord(cancel);
-            if (Volatile.Read(ref open) == 0)
-                queue.CompleteAdding();
-        }) { IsBackground = true, Name = "usnc-exit" };
-        threads.ForEach(t => t.Start());
-        exitThread.Start();
-        foreach (var item in queue.GetConsumingEnumerable())
-            yield return item;
-        exitThread.Join();
-        threads.ForEach(t => t.Join());
-        yield return new ContainerOutput(ContainerOutputKind.Exited, null, Exit);
-    }
-
-    /// <summary>Blocks until the helper reports the exit; cancelling kills the init first.</summary>
-    public ContainerExit WaitExitRecord(CancellationToken cancel)
-    {
+            streams.Add(new LineReader(_spawned.StderrFd, ContainerOutputKind.Stderr));
         bool killed = false;
-        while (true)
+        try
         {
-            try
+            while (Exit is null || streams.Count > 0)
             {
-                var rec = _channel.Receive(Timeout.InfiniteTimeSpan, killed ? CancellationToken.None : cancel);
-                if (rec is null)
-                    return Exit ?? new ContainerExit("failed", 0);
-                if (rec[0] == "exit")
-                    return Exit = ContainerExit.FromRecord(rec);
-            }
-            catch (OperationCanceledException)
-            {
-                Kill(9);
-                killed = true;
+                if (!killed && cancel.IsCancellationRequested)
+                {
+                    Kill(9);
+                    killed = true;
+                }
+                var fds = new List<int>(3);
+                foreach (var r in streams)
+                    fds.Add(r.Fd);
+                if (Exit is null)
+                    fds.Add(_channel.Fd);
+                int ready = Libc.PollAny(fds, 100);
+                if (ready < 0)
+                    continue;
+                if (ready == fds.Count - 1 && Exit is null)
+                {
+                    var rec = _channel.ReadRecord();
+                    if (rec is null)
+                        Exit ??= new ContainerExit("failed", 0);
+                    else if (rec[0] == "exit")
+                        Exit = ContainerExit.FromRecord(rec);
+                    continue;
+                }
+                var reader = streams[ready];
+                foreach (var line in reader.Read())
+                    yield return new ContainerOutput(reader.Kind, line);
+                if (reader.AtEnd)
+                {
+                    streams.Remove(reader);
+                    reader.Dispose();
+                }
             }
         }
+        finally
+        {
+            foreach (var r in streams)
+                r.Dispose();
+        }
+        yield return new ContainerOutput(ContainerOutputKind.Exited, null, Exit);
     }
 
     public void Kill(int signal)
@@ -205,7 +199,8 @@ internal sealed class ContainerSession : IDisposable
         }
         _channel.Dispose();
         ReapSpawned();
-        HelperProcess.CloseAll(_spawned.StdoutFd, _spawned.StderrFd);
+        if (!_outputStarted)
+            HelperProcess.CloseAll(_spawned.StdoutFd, _spawned.StderrFd);
     }
 
     private void ReapSpawned()

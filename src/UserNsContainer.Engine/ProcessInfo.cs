@@ -7,7 +7,10 @@ namespace UserNsContainer.Engine;
 public static class ProcessInfo
 {
     /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks), or null when the pid is gone.</summary>
-    public static ulong? StartTime(int pid)
+    public static ulong? StartTime(int pid) => Stat(pid) is { } f && ulong.TryParse(f[19], out var t) ? t : null;
+
+    /// <summary>Fields of /proc/PID/stat from the third (state) on, or null when the pid is gone.</summary>
+    private static string[]? Stat(int pid)
     {
         string stat;
         try
@@ -23,12 +26,10 @@ public static class ProcessInfo
             return null;
         }
         // comm may hold spaces and parentheses: fields start after the last ')'
-        var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return ulong.TryParse(rest[19], out var t) ? t : null;
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     /// <summary>True when <paramref name="pid"/> is alive and is still the process that started at <paramref name="startTime"/>.</summary>
     public static bool IsSame(int pid, ulong startTime) =>
-        pid > 0 && StartTime(pid) is { } t && t == startTime &&
-        !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        pid > 0 && Stat(pid) is { } f && f[0] != "Z" && ulong.TryParse(f[19], out var t) && t == startTime;
 }

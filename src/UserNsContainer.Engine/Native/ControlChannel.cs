@@ -29,6 +29,9 @@ internal sealed unsafe class ControlChannel : IDisposable
 
     public bool IsOpen => _fd >= 0;
 
+    /// <summary>The socket's fd, for a caller that polls it together with other fds.</summary>
+    public int Fd => _fd;
+
     public void Send(params string[] fields)
     {
         var bytes = Encode(fields);
@@ -64,11 +67,12 @@ internal sealed unsafe class ControlChannel : IDisposable
                 throw new TimeoutException();
             int slice = (int)Math.Min(left.TotalMilliseconds, 100);
             if (Libc.PollIn(_fd, Math.Max(slice, 1), "helper socket"))
-                return ReadOne();
+                return ReadRecord();
         }
     }
 
-    private string[]? ReadOne()
+    /// <summary>Reads one record that poll said is there; null when the helper closed its end.</summary>
+    public string[]? ReadRecord()
     {
         var buf = new byte[MaxMessage];
         nint n;

@@ -93,6 +93,25 @@ internal static unsafe partial class Libc
         return r > 0;
     }
 
+    [LibraryImport(C, SetLastError = true)]
+    public static partial nint read(int fd, byte* buf, nuint count);
+
+    /// <summary>Polls <paramref name="fds"/> for input (or hang-up); the index of the first
+    /// ready one, or -1 when <paramref name="timeoutMs"/> passed or a signal interrupted.</summary>
+    public static int PollAny(System.Collections.Generic.List<int> fds, int timeoutMs)
+    {
+        var p = stackalloc PollFd[fds.Count];
+        for (int i = 0; i < fds.Count; i++)
+            p[i] = new PollFd { Fd = fds[i], Events = POLLIN };
+        int r = poll(p, (ulong)fds.Count, timeoutMs);
+        if (r < 0 && Errno != EINTR)
+            throw new SystemCallException("poll", null, Errno);
+        for (int i = 0; r > 0 && i < fds.Count; i++)
+            if (p[i].Revents != 0)
+                return i;
+        return -1;
+    }
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
