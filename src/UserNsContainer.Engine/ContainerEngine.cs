@@ -61,11 +61,16 @@ public sealed class ContainerEngine
             Foreground = options.Foreground,
             State = ContainerState.Created,
             LogPath = options.Foreground ? null : Store.LogPath(id),
+            // until the container runs on its own, this process owns it: if it dies, the
+            // next listing finds the record orphaned and cleans it away
+            OwnerPid = Environment.ProcessId,
+            OwnerStartTime = OwnStartTime.Value,
         };
         Store.ReserveName(handle.Name, id);
         ContainerSession? session = null;
         try
         {
+            Store.Save(handle);
             var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, Store.StatusPath(id));
             var plan = PlanBuilder.Build(spec, launch);
             Verbose($"Starting the helper for container '{handle.Name}' ({plan.Count} plan records, namespaces {string.Join(",", handle.Namespaces)}).");
@@ -74,11 +79,6 @@ public sealed class ContainerEngine
             handle.PidStartTime = ProcessInfo.StartTime(session.InitPid) ?? 0;
             handle.MonitorPid = session.MonitorPid;
             handle.MonitorStartTime = ProcessInfo.StartTime(session.MonitorPid) ?? 0;
-            if (options.Foreground || !options.Start)
-            {
-                handle.OwnerPid = Environment.ProcessId;
-                handle.OwnerStartTime = OwnStartTime.Value;
-            }
             Sessions[id] = session;
             if (options.Start)
                 Release(handle, session); // saves the record, as Running
@@ -198,8 +198,11 @@ public sealed class ContainerEngine
         {
             if (IsOrphaned(h))
             {
-                if (ProcessInfo.IsSame(h.Pid, h.PidStartTime))
-                    Libc.kill(h.Pid, 9);
+                // its helper ends by itself when the owner's socket closes; make sure, and let
+                // the monitor finish writing its exit record before the files go
+                Signal(h, 9);
+                using (var monitor = PidWatch.Open(h.MonitorPid, h.MonitorStartTime))
+                    monitor?.Exited(TimeSpan.FromSeconds(2));
                 Store.Delete(h);
                 continue;
             }

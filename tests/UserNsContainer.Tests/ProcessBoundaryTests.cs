@@ -1,0 +1,81 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>What crosses PowerShell processes: a detached container outlives the process that
+/// made it, a foreground one dies with it, and -Interactive hands over a real terminal.
+/// The other process is UsncShell (tools/UsncShell), the minimal host over the same engine.</summary>
+public sealed class ProcessBoundaryTests : ContainerTest
+{
+    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
+
+    private static Process StartShell(string script, bool viaTerminal = false)
+    {
+        var file = Path.Combine(TestHost.Scratch, $"script-{Guid.NewGuid():N}.ps1");
+        File.WriteAllText(file, script);
+        File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100);
+        var psi = viaTerminal
+            ? new ProcessStartInfo("script", new[] { "-qec", $"dotnet {Shell} {file}", "/dev/null" })
+            : new ProcessStartInfo("dotnet", new[] { Shell, file });
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = viaTerminal;
+        return Process.Start(psi)!;
+    }
+
+    [Fact]
+    public void ADetachedContainerOutlivesTheProcessThatCreatedIt()
+    {
+        using (var p = StartShell("New-UserNsContainer -Name xproc-sleeper -Command sleep, 300 | ForEach-Object Pid"))
+        {
+            var pid = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+            Assert.True(Directory.Exists($"/proc/{pid}"), "the container died with its creator");
+        }
+        var r = TestHost.Run("$c = Get-UserNsContainer -Name xproc-sleeper; $c.State.ToString(); $c | Remove-UserNsContainer -Force");
+        Assert.Equal(new[] { "Running" }, r.Lines);
+    }
+
+    [Fact]
+    public void AForegroundContainerDiesWithItsProcessAndItsRecordIsCleanedAway()
+    {
+        using var p = StartShell("Invoke-UserNsContainer -Name xproc-fg -Command sleep, 300");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (HelperProcesses().Count < 2 && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        Assert.Equal(2, HelperProcesses().Count); // the monitor and the init
+        p.Kill(); // SIGKILL: no clean-up code runs in that process
+        p.WaitForExit();
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (HelperProcesses().Any() && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        Assert.Empty(HelperProcesses());
+        // the dead process's record is found stale and removed by the next listing
+        var r = TestHost.Run("@(Get-UserNsContainer).Count");
+        Assert.Equal(new[] { "0" }, r.Lines);
+    }
+
+    [Fact]
+    public void InteractiveGivesTheContainerTheTerminal()
+    {
+        using var p = StartShell("Invoke-UserNsContainer -Interactive -Command sh, -c, 'test -t 0 && test -t 1 && echo both-are-terminals; exit 5'; \"code=$LASTEXITCODE\"", viaTerminal: true);
+        p.StandardInput.Close();
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Contains("both-are-terminals", output);
+        Assert.Contains("code=5", output);
+    }
+
+    [Fact]
+    public void WithoutATerminalTheOutputIsPipelineStrings()
+    {
+        var r = TestHost.Run("Invoke-UserNsContainer -Command sh, -c, 'test -t 1 || echo not-a-terminal' | ForEach-Object { $_.GetType().Name + ':' + $_ }");
+        Assert.Equal(new[] { "String:not-a-terminal" }, r.Lines);
+    }
+}
