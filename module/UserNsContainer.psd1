@@ -17,6 +17,8 @@
         'Wait-UserNsContainer'
         'Stop-UserNsContainer'
         'Remove-UserNsContainer'
+        'Set-IdMap'
+        'Get-IdMap'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

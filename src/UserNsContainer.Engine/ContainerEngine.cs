@@ -55,6 +55,8 @@ public sealed class ContainerEngine
             UidMap = spec.UidMap,
             GidMap = spec.GidMap,
             Command = spec.Command,
+            User = spec.User,
+            Group = spec.Group,
             Hostname = spec.Hostname,
             Writable = spec.Writable,
             Created = DateTime.Now,
@@ -136,6 +138,39 @@ public sealed class ContainerEngine
             session.Abort();
             Store.Delete(handle);
             throw;
+        }
+    }
+
+    /// <summary>Set-IdMap on a container: writes the given maps now, while the init waits
+    /// before any mount, and records them on the handle. Start writes whichever is left.</summary>
+    public void SetIdMaps(ContainerHandle handle, IdMapRange[]? uidMap, IdMapRange[]? gidMap)
+    {
+        Refresh(handle);
+        if (handle.State != ContainerState.Created)
+            throw new UserNsContainerException("ContainerNotCreated", FailureKind.InvalidOperation,
+                $"Container '{handle.Name}' is {handle.State}; id maps can be set only while it is Created (New-UserNsContainer -NoStart).", handle,
+                "Create it with -NoStart, set the maps, then Start-UserNsContainer.");
+        SetProcessIdMaps(handle.Pid, uidMap, gidMap);
+        if (uidMap is not null)
+            handle.UidMap = uidMap;
+        if (gidMap is not null)
+            handle.GidMap = gidMap;
+        Store.Save(handle);
+    }
+
+    /// <summary>Set-IdMap -ProcessId: writes maps for any process of yours that sits in a fresh
+    /// user namespace waiting for them (e.g. one started by 'unshare --user').</summary>
+    public void SetProcessIdMaps(int pid, IdMapRange[]? uidMap, IdMapRange[]? gidMap)
+    {
+        if (uidMap is not null)
+        {
+            Verbose($"Writing uid map {string.Join(",", uidMap.AsEnumerable())} for process {pid}.");
+            IdMapWriter.WriteMap(pid, uidMap, IdMapWriter.Kind.Uid, CallerUid, CallerUid);
+        }
+        if (gidMap is not null)
+        {
+            Verbose($"Writing gid map {string.Join(",", gidMap.AsEnumerable())} for process {pid}.");
+            IdMapWriter.WriteMap(pid, gidMap, IdMapWriter.Kind.Gid, CallerUid, CallerGid);
         }
     }
 

@@ -34,6 +34,9 @@ public sealed class ContainerHandle
     public string[] Namespaces { get; set; } = Array.Empty<string>();
     public Engine.IdMapRange[] UidMap { get; set; } = Array.Empty<Engine.IdMapRange>();
     public Engine.IdMapRange[] GidMap { get; set; } = Array.Empty<Engine.IdMapRange>();
+    /// <summary>The main process's uid and gid inside (null: root).</summary>
+    public uint? User { get; set; }
+    public uint? Group { get; set; }
     public DateTime Created { get; set; }
     public string? LogPath { get; set; }
     public string[]? Command { get; set; }

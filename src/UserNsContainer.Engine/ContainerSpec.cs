@@ -23,6 +23,13 @@ public sealed class ContainerSpec
     public bool Writable { get; set; }
     public IdMapRange[] UidMap { get; set; } = Array.Empty<IdMapRange>();
     public IdMapRange[] GidMap { get; set; } = Array.Empty<IdMapRange>();
+    /// <summary>Guix's host-uids: container ids 0..n-1.</summary>
+    public uint? HostIdCount { get; set; }
+    /// <summary>-IdMap Auto: 0 to the caller, 1..65536 to its subordinate range.</summary>
+    public bool AutoIdMap { get; set; }
+    /// <summary>The main process's uid and gid inside; null: root.</summary>
+    public uint? User { get; set; }
+    public uint? Group { get; set; }
 
     private static readonly Regex NamePattern = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", RegexOptions.CultureInvariant);
     private static readonly Regex HostnamePattern = new("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", RegexOptions.CultureInvariant);
@@ -42,12 +49,56 @@ public sealed class ContainerSpec
         ValidateRoot();
         ValidateHostname();
         ValidateWorkingDirectory();
+        ValidateIdMaps(callerUid, callerGid);
+        ValidateUser();
         ValidateEnvironment(hostTerm);
         ValidateCommand();
+    }
+
+    private void ValidateIdMaps(uint callerUid, uint callerGid)
+    {
+        uint euid = callerUid;
+        bool explicitMaps = UidMap.Length > 0 || GidMap.Length > 0;
+        if (AutoIdMap && (explicitMaps || HostIdCount is not null))
+            throw new InvalidSpecException("IdMapConflict", "IdMap", "Auto",
+                "-IdMap Auto alone; it cannot be combined with -UidMap, -GidMap or -HostIdCount");
+        if (HostIdCount is { } n)
+        {
+            if (explicitMaps)
+                throw new InvalidSpecException("IdMapConflict", "HostIdCount", n,
+                    "-HostIdCount alone; it cannot be combined with -UidMap or -GidMap");
+            if (n < 1)
+                throw new InvalidSpecException("InvalidHostIdCount", "HostIdCount", n, "a count of at least 1");
+            UidMap = IdMapPlanner.HostIds(n, callerUid, euid, IdMapWriter.Kind.Uid);
+            GidMap = IdMapPlanner.HostIds(n, callerGid, euid, IdMapWriter.Kind.Gid);
+        }
+        if (AutoIdMap)
+        {
+            UidMap = IdMapPlanner.Auto(callerUid, euid, IdMapWriter.Kind.Uid);
+            GidMap = IdMapPlanner.Auto(callerGid, euid, IdMapWriter.Kind.Gid);
+        }
         if (UidMap.Length == 0)
             UidMap = new[] { new IdMapRange(0, callerUid, 1) };
         if (GidMap.Length == 0)
             GidMap = new[] { new IdMapRange(0, callerGid, 1) };
+        IdMapRange.Validate(UidMap, "UidMap");
+        IdMapRange.Validate(GidMap, "GidMap");
+        IdMapWriter.CheckAllowed(UidMap, IdMapWriter.Kind.Uid, euid, callerUid);
+        IdMapWriter.CheckAllowed(GidMap, IdMapWriter.Kind.Gid, euid, callerGid);
+    }
+
+    private void ValidateUser()
+    {
+        if (User is { } uid && !IdMapRange.Maps(UidMap, uid))
+            throw new InvalidSpecException("UserNotMapped", "User", uid,
+                $"a uid the container's uid map covers ({string.Join(", ", UidMap.Select(r => $"{r.ContainerId}..{(ulong)r.ContainerId + r.Count - 1}"))}); " +
+                "map more ids with -IdMap Auto, -HostIdCount or -UidMap");
+        if (User is not null && Group is null)
+            Group = IdMapRange.Maps(GidMap, User.Value) ? User : 0;
+        if (Group is { } gid && !IdMapRange.Maps(GidMap, gid))
+            throw new InvalidSpecException("GroupNotMapped", "Group", gid,
+                $"a gid the container's gid map covers ({string.Join(", ", GidMap.Select(r => $"{r.ContainerId}..{(ulong)r.ContainerId + r.Count - 1}"))}); " +
+                "map more ids with -IdMap Auto, -HostIdCount or -GidMap");
     }
 
     private void ValidateRoot()
@@ -104,7 +155,7 @@ public sealed class ContainerSpec
                     "values without NUL characters");
         }
         Environment.TryAdd("PATH", DefaultPath);
-        Environment.TryAdd("HOME", "/root");
+        Environment.TryAdd("HOME", User is null or 0 ? "/root" : "/");
         Environment.TryAdd("TERM", string.IsNullOrEmpty(hostTerm) ? "dumb" : hostTerm);
     }
 

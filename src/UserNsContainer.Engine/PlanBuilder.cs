@@ -35,6 +35,8 @@ public static class PlanBuilder
         if (spec.Command is not null)
             plan.Add(Prepend("argv", spec.Command));
         plan.Add(Prepend("env", spec.EnvironmentBlock()));
+        if (spec.User is { } uid)
+            plan.Add(new[] { "user", uid.ToString(CultureInfo.InvariantCulture), (spec.Group ?? 0).ToString(CultureInfo.InvariantCulture) });
         var cwd = spec.WorkingDirectory ?? (spec.Namespaces.HasFlag(NamespaceSet.Mnt) ? "/" : null);
         if (cwd is not null)
             plan.Add(new[] { "cwd", cwd });
@@ -69,7 +71,20 @@ public static class PlanBuilder
             plan.Add(Op("mount", "sysfs", "/sys", Flags(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), ""));
         else if (spec.RootFs is not null)
             plan.Add(Op("bind", "/sys", "/sys", "ro"));
+        AddAccounts(plan, spec);
         plan.Add(Op("pivot"));
+    }
+
+    /// <summary>Synthesized /etc/passwd and /etc/group (Charliecloud's habit): root, nobody and
+    /// the container's user, written in the setup tmpfs and bound read-only over the image's.
+    /// An image without /etc keeps what it has.</summary>
+    private static void AddAccounts(List<string[]> plan, ContainerSpec spec)
+    {
+        var (passwd, group) = Accounts.Synthesize(spec);
+        plan.Add(Op("hostfile", "/passwd", "644", passwd));
+        plan.Add(Op("hostfile", "/group", "644", group));
+        plan.Add(Op("bind", "/passwd", "/etc/passwd", "bcos"));
+        plan.Add(Op("bind", "/group", "/etc/group", "bcos"));
     }
 
     private static void AddDevices(List<string[]> plan)

@@ -171,24 +171,26 @@ static int op_root(struct op_ctx *c)
     return reopen_newroot();
 }
 
-/* bind SRC DST FLAGS: r recursive, o read-only, f optional source, c create target. */
+/* bind SRC DST FLAGS: r recursive, o read-only, f optional source, c create target,
+ * b source in the setup tmpfs (not the host), s soft: a target that cannot be made or
+ * opened is skipped. */
 static int op_bind(struct op_ctx *c)
 {
     const char *flags = arg(c->op, 2);
     char src[4096], target[64];
     struct stat st;
-    snprintf(src, sizeof src, OLDROOT "%s", arg(c->op, 0));
+    snprintf(src, sizeof src, "%s%s", has_flag(flags, 'b') ? "" : OLDROOT, arg(c->op, 0));
     c->path = arg(c->op, 0);
     if (stat(src, &st) < 0)
         return has_flag(flags, 'f') && errno == ENOENT ? 0 : -1;
     c->path = arg(c->op, 1);
     c->name = "mkdir";
     if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0)
-        return -1;
+        return has_flag(flags, 's') ? 0 : -1;
     c->name = "bind";
     int fd = open_in_root(c->path);
     if (fd < 0)
-        return -1;
+        return has_flag(flags, 's') && errno == ENOENT ? 0 : -1;
     unsigned long mf = MS_BIND | (has_flag(flags, 'r') ? MS_REC : 0);
     int r = fd_path(target, sizeof target, fd);
     if (r == 0)
@@ -281,20 +283,12 @@ static int op_symlink(struct op_ctx *c)
     return r < 0 && saved == EEXIST ? 0 : r;
 }
 
-/* file DST MODE CONTENT: a small file (passwd, group, hostname). */
-static int op_file(struct op_ctx *c)
+/* hostfile PATH MODE CONTENT: a small file in the setup tmpfs, to be bound into the root. */
+static int op_hostfile(struct op_ctx *c)
 {
     c->path = arg(c->op, 0);
-    mode_t mode = (mode_t)strtol(arg(c->op, 1), NULL, 8);
-    if (create_in_root(c->path, 'f', mode) < 0)
-        return -1;
-    int pfd = open_in_root(c->path);
-    if (pfd < 0)
-        return -1;
-    char p[64];
-    fd_path(p, sizeof p, pfd);
-    int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-    close(pfd);
+    int fd = open(c->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                  (mode_t)strtol(arg(c->op, 1), NULL, 8));
     if (fd < 0)
         return -1;
     const char *content = arg(c->op, 2);
@@ -356,7 +350,8 @@ struct op_kind {
 static const struct op_kind kinds[] = {
     {"base", op_base},       {"root", op_root},         {"bind", op_bind},
     {"rdonly", op_rdonly},   {"mount", op_mount},       {"mkdir", op_mkdir},
-    {"symlink", op_symlink}, {"file", op_file},         {"hostname", op_hostname},
+    {"symlink", op_symlink}, {"hostfile", op_hostfile},
+    {"hostname", op_hostname},
     {"loopback", op_loopback}, {"pivot", op_pivot},
 };
 

@@ -78,3 +78,26 @@ Describe 'Invoke-UserNsContainer' {
             Should -Throw -ErrorId "$ErrorId,UserNsContainer.Commands.InvokeUserNsContainerCommand"
     }
 }
+
+Describe 'Invoke-UserNsContainer id maps' {
+    BeforeAll {
+        $script:Uid = & id -u
+        $script:SubStart = (Get-Content /etc/subuid -ErrorAction SilentlyContinue | Where-Object { $_ -match "^($(& id -un)|$script:Uid):" } | Select-Object -First 1) -split ':' | Select-Object -Index 1
+    }
+
+    It 'maps container ids 0..n-1 with -HostIdCount' {
+        $expected = if ($script:IsRoot) { @('0 0 10') } else { @("0 $script:Uid 1", "1 $script:SubStart 9") }
+        Invoke-UserNsContainer -HostIdCount 10 -Command cat, /proc/self/uid_map | ForEach-Object { ($_.Trim() -split '\s+') -join ' ' } |
+            Should -Be $expected
+    }
+
+    It 'runs the main process as -User' -Skip:(-not $script:IsRoot -and -not $script:SubStart) {
+        $mapArgs = if ($script:IsRoot) { @{ UidMap = '0:100000:65536'; GidMap = '0:100000:65536' } } else { @{ IdMap = 'Auto' } }
+        Invoke-UserNsContainer @mapArgs -User 1000 -Command sh, -c, 'id -u; id -un' | Should -Be @('1000', 'user1000')
+    }
+
+    It 'refuses an unmapped -User' {
+        { Invoke-UserNsContainer -User 1000 -Command /bin/true } |
+            Should -Throw -ErrorId 'UserNotMapped,UserNsContainer.Commands.InvokeUserNsContainerCommand'
+    }
+}

@@ -25,6 +25,16 @@ public static class Busybox
         return text.Contains("not a dynamic executable", StringComparison.Ordinal);
     }
 
+    /// <summary>A private, writable copy of the busybox root (for -Writable tests).</summary>
+    public static string Copy(string name)
+    {
+        var dest = Path.Combine(TestHost.Scratch, name);
+        var psi = new ProcessStartInfo("cp", new[] { "-a", RootFs, dest });
+        using (var p = Process.Start(psi)!)
+            p.WaitForExit();
+        return dest;
+    }
+
     private static string Make()
     {
         var root = Path.Combine(TestHost.Scratch, "busybox-root");

@@ -112,6 +112,9 @@ internal static unsafe partial class Libc
         return -1;
     }
 
+    [LibraryImport(C, SetLastError = true)]
+    public static partial nint getxattr(byte* path, byte* name, byte* value, nuint size);
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);

@@ -41,6 +41,31 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Parameter]
     public SwitchParameter Writable { get; set; }
 
+    /// <summary>Uid ranges: "0:100000:65536" strings, hashtables or objects with ContainerId, HostId, Count.</summary>
+    [Parameter]
+    public object[]? UidMap { get; set; }
+
+    /// <summary>Gid ranges, written as for -UidMap.</summary>
+    [Parameter]
+    public object[]? GidMap { get; set; }
+
+    /// <summary>Guix's host-uids: container ids 0..n-1 (root: from its own id up; others: 0 to
+    /// themselves and the rest from their subordinate range).</summary>
+    [Parameter]
+    public uint HostIdCount { get; set; }
+
+    /// <summary>Auto: 0 to you and 1..65536 to your /etc/subuid and /etc/subgid range.</summary>
+    [Parameter]
+    public string? IdMap { get; set; }
+
+    /// <summary>The main process's uid inside (it must be mapped).</summary>
+    [Parameter]
+    public uint User { get; set; }
+
+    /// <summary>The main process's gid inside (it must be mapped); default: the uid's number if mapped, else 0.</summary>
+    [Parameter]
+    public uint Group { get; set; }
+
     /// <summary>Builds the spec from the bound parameters; checks that only the engine can't make.</summary>
     protected ContainerSpec BuildSpec(string[]? defaultCommand = null)
     {
@@ -55,6 +80,21 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
         if (RootFs is not null)
             spec.RootFs = RootFs.Length == 0 ? RootFs : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RootFs);
         spec.Namespaces = Terminating(() => Namespaces.Parse(Namespace));
+        var bound = MyInvocation.BoundParameters;
+        if (UidMap is not null)
+            spec.UidMap = Terminating(() => IdMapArgument.Convert(UidMap, nameof(UidMap)));
+        if (GidMap is not null)
+            spec.GidMap = Terminating(() => IdMapArgument.Convert(GidMap, nameof(GidMap)));
+        if (bound.ContainsKey(nameof(HostIdCount)))
+            spec.HostIdCount = HostIdCount;
+        if (IdMap is not null)
+            spec.AutoIdMap = IdMap.Equals("Auto", StringComparison.OrdinalIgnoreCase)
+                ? true
+                : Terminating<bool>(() => throw new InvalidSpecException("InvalidIdMapMode", nameof(IdMap), IdMap, "Auto (or give -UidMap and -GidMap)"));
+        if (bound.ContainsKey(nameof(User)))
+            spec.User = User;
+        if (bound.ContainsKey(nameof(Group)))
+            spec.Group = Group;
         if (Environment is not null)
         {
             var env = new Dictionary<string, string>(StringComparer.Ordinal);

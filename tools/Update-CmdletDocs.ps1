@@ -1,0 +1,155 @@
+<#
+.SYNOPSIS
+    Writes docs/cmdlets/*.md in the PlatyPS schema from the live cmdlet metadata.
+.DESCRIPTION
+    For machines without PlatyPS (build.ps1 -Task Docs uses PlatyPS where it is installed).
+    SYNTAX and PARAMETERS come from Get-Command, so they cannot drift from the code; the prose
+    is kept in the tables below. Run it with the module imported, e.g.:
+        dotnet run -c Release --project tools/UsncShell -- tools/Update-CmdletDocs.ps1 docs/cmdlets
+#>
+param([string] $OutDir = "$PSScriptRoot/../docs/cmdlets")
+$common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+$prose = @{
+ 'Invoke-UserNsContainer' = @{
+  Synopsis = 'Runs a command in a fresh user-namespace container in the foreground, then removes the container.'
+  Description = "Creates a container (by default: new user, mnt, pid, ipc, uts, net and cgroup namespaces; the caller mapped to root; the host's / bound read-only with fresh /proc, /dev, /tmp and /run), runs -Command in it and removes it when the command ends, like bwrap, ch-run or Guix's call-with-container.`n`nStandard output lines flow into the pipeline as strings as they arrive. Standard error reaches the error stream the way a native command's does: 2>&1 captures it, and it never makes a successful run fail. The exit code lands in `$LASTEXITCODE (128+N when signal N ended the command). Without -Command at a console, /bin/sh gets the terminal; -Interactive gives any command the terminal.`n`nThe container dies with the PowerShell process that runs it; Ctrl+C ends it at once. Bad input is refused before anything is created, and a failed setup step reports the step, operation, path and errno, leaving nothing behind."
+  Examples = @(
+   @('Invoke-UserNsContainer -Command sh, -c, ''id; cat /proc/self/uid_map''', 'Shows that the caller is root inside, mapped from its own uid (size 1).'),
+   @('Invoke-UserNsContainer -RootFs ./rootfs -Writable -Environment @{ LANG = ''C.UTF-8'' } -Command make, -C, /src', 'Runs make in a directory root file system, read-write, with one extra environment variable.'),
+   @('$h = Invoke-UserNsContainer -PassThru -Command sh, -c, ''exit 3''; $h.ExitCode', 'Emits the finished handle after the output; its ExitCode is 3, as is $LASTEXITCODE.'))
+  Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs).'
+  Outputs = 'System.String, UserNsContainer.ContainerHandle'; OutputsText = 'One string per line of the container''s standard output; with -PassThru, the finished container''s handle.' }
+ 'New-UserNsContainer' = @{
+  Synopsis = 'Creates a long-lived, detached container and returns its handle at once.'
+  Description = "Creates and starts a container that outlives the PowerShell process: it runs in its own session, its standard output and error go to a bounded log file (LogPath on the handle, 1 MiB, one rotation), and any pwsh process of the same user can find it with Get-UserNsContainer.`n`nWith -Command that program is the main process; the container exits when it does. Without -Command the init idles until the container is stopped, so commands can be entered later. With -NoStart the handle is returned in state Created: the namespaces exist and the init waits before any mount, so id maps and binds can still be set; Start-UserNsContainer releases it (from the same PowerShell process)."
+  Examples = @(
+   @('$c = New-UserNsContainer -Name web -RootFs ./rootfs -Command httpd, -f', 'Starts a detached container named web.'),
+   @('New-UserNsContainer -NoStart -Command /bin/true | Start-UserNsContainer -PassThru', 'Creates a container in state Created, then starts it.'))
+  Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs).'
+  Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'The new container''s handle.' }
+ 'Start-UserNsContainer' = @{
+  Synopsis = 'Starts a container created with New-UserNsContainer -NoStart.'
+  Description = 'Writes the container''s id maps (unless already written), then releases the init: mounts, pivot_root, exec of the main process. Only a container in state Created can be started, and only from the PowerShell process that created it.'
+  Examples = @(@('New-UserNsContainer -NoStart -Command sleep, 60 | Start-UserNsContainer -PassThru', 'Starts a parked container and passes its handle on.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the started container.' }
+ 'Get-UserNsContainer' = @{
+  Synopsis = 'Lists the current user''s containers, from any PowerShell process.'
+  Description = 'Reads the per-user state directory ($XDG_RUNTIME_DIR/usernscontainer, or /tmp/usernscontainer-UID) and returns a fresh handle per container, with State and ExitCode recomputed from the live processes. Records of foreground or never-started containers whose PowerShell process died are cleaned away.'
+  Examples = @(
+   @('Get-UserNsContainer', 'Lists every container of the current user as a table.'),
+   @('Get-UserNsContainer -Name build-* | Where-Object State -eq Exited | Remove-UserNsContainer', 'Removes the exited containers whose names start with build-.'))
+  Inputs = 'System.String'; InputsText = 'Name or Id by property name.'
+  Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'One handle per container.' }
+ 'Wait-UserNsContainer' = @{
+  Synopsis = 'Waits until containers have exited and returns their handles.'
+  Description = 'Waits on the container''s monitor process (through a pidfd, so a reused pid cannot confuse it) and returns the handle with State Exited and ExitCode set. With -Timeout, a container still running after that many seconds gets a WaitTimeout error. Ctrl+C ends the container being waited for.'
+  Examples = @(@('New-UserNsContainer -Command sh, -c, ''exit 4'' | Wait-UserNsContainer | ForEach-Object ExitCode', 'Prints 4.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'The exited container.' }
+ 'Stop-UserNsContainer' = @{
+  Synopsis = 'Stops containers: SIGTERM to the main process, SIGKILL after -Timeout seconds.'
+  Description = 'Sends SIGTERM to the container''s init, which forwards it to the main process (an idle init exits on it), waits up to -Timeout seconds (default 10), then sends SIGKILL to the init, which ends everything in the container''s pid namespace.'
+  Examples = @(@('Get-UserNsContainer -Name web | Stop-UserNsContainer -Timeout 2 -PassThru', 'Stops web, giving it two seconds to exit on SIGTERM.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the stopped container.' }
+ 'Set-IdMap' = @{
+  Synopsis = 'Writes the uid and gid maps of a Created container, or of any process waiting in a fresh user namespace.'
+  Description = "Writes /proc/PID/uid_map and gid_map while the container's init waits before any mount (New-UserNsContainer -NoStart), so that Start-UserNsContainer releases a container with these maps. With -ProcessId it maps any process of yours that sits in a user namespace without maps, such as one started by 'unshare --user'.`n`nRoot writes the maps directly. An ordinary user writes a map of only its own id directly (for gids after denying setgroups) and anything else through newuidmap/newgidmap, after checking the ids against /etc/subuid and /etc/subgid. Every refusal names the fix: the exact subuid line to add, the package to install, the setuid bit to set. Maps can be written once; a second, different map is an IdMapAlreadyWritten error."
+  Examples = @(
+   @('New-UserNsContainer -NoStart -RootFs ./rootfs | Set-IdMap -UidMap 0:100000:65536 -GidMap 0:100000:65536 -PassThru | Start-UserNsContainer', 'As root: a container whose root is host uid 100000.'),
+   @('$p = (Start-Process unshare -ArgumentList ''--user'', ''sleep'', ''60'' -PassThru).Id; Set-IdMap -ProcessId $p -UidMap "0:$(id -u):1" -GidMap "0:$(id -g):1"', 'Maps a process that unshare put in a new user namespace.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the container with its maps recorded.' }
+ 'Get-IdMap' = @{
+  Synopsis = 'Reads the id maps of a container or a process, or translates one id through them.'
+  Description = 'Returns the uid and gid maps the kernel holds for the container''s init (or, once it has exited, the maps recorded on its handle), or those of any process with -ProcessId. With -HostId it returns the id that host id appears as inside; with -ContainerId, the host id behind an id inside; an id outside the map translates to the overflow id (65534). -Kind Gid translates through the gid map.'
+  Examples = @(
+   @('Get-UserNsContainer -Name build | Get-IdMap', 'Shows the build container''s maps.'),
+   @('$c | Get-IdMap -HostId 100005', 'Prints 5 for a container mapped 0:100000:65536.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'UserNsContainer.Commands.ProcessIdMap, System.UInt32'; OutputsText = 'The maps, or the translated id.' }
+ 'Remove-UserNsContainer' = @{
+  Synopsis = 'Removes containers, stopping them first if they still run.'
+  Description = 'Stops a running container as Stop-UserNsContainer does (with -Force: SIGKILL at once, no grace period), then deletes its state record, exit record, log and name, so the name can be used again.'
+  Examples = @(@('Get-UserNsContainer | Remove-UserNsContainer -Force', 'Removes every container of the current user.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'None'; OutputsText = 'Nothing.' }
+}
+$paramText = @{
+ Command = 'The program to run, then its arguments. A name without a slash is looked up on the container''s PATH inside the root, before anything is created.'
+ RootFs = 'A directory holding the container''s root file system. By default the host''s / is bound read-only.'
+ Name = 'The container''s name: 1 to 63 letters, digits, ''_'', ''.'', ''-''. Unique per user; by default the container''s Id.'
+ Namespace = 'The namespaces to create, from user, mnt, pid, ipc, uts, net, cgroup; user is always created. Namespaces left out are shared with the caller.'
+ Hostname = 'The host name inside (needs the uts namespace). By default the container''s name.'
+ Environment = 'Variables for the container''s environment, which otherwise holds only PATH, HOME and TERM.'
+ WorkingDirectory = 'The absolute path inside the container to start in. Default: /.'
+ Writable = 'Mount the root read-write instead of read-only.'
+ PassThru = 'Emit the container''s handle.'
+ Interactive = 'Connect the container to this terminal instead of the pipeline. On by default when -Command is omitted and stdin and stdout are terminals of a console host.'
+ NoStart = 'Return the container in state Created, before any mount, so that its id maps and binds can still be set.'
+ Container = 'Container handles, as New-UserNsContainer and Get-UserNsContainer return them.'
+ Id = 'Container Ids.'
+ Timeout = 'Seconds to wait.'
+ Force = 'Kill a running container at once (SIGKILL) instead of SIGTERM and a grace period.'
+ UidMap = 'Uid ranges container:host:count, as "0:100000:65536" strings (several separated by commas), "0 100000 65536" lines, hashtables or objects with ContainerId, HostId and Count. Checked before anything is created: no overlap on either side, at most 340 ranges, under 4096 bytes, 32-bit ids.'
+ GidMap = 'Gid ranges, written as for -UidMap.'
+ HostIdCount = 'Map container ids 0..n-1 (Guix''s host-uids): root from its own id upward, an ordinary user 0 to itself and the rest from its /etc/subuid range.'
+ IdMap = 'Auto: 0 to you and 1..65536 to your /etc/subuid and /etc/subgid range, so a whole distribution works inside.'
+ User = 'The uid the main process runs as inside; it must be mapped. Listed in the synthesized /etc/passwd.'
+ Group = 'The gid the main process runs as inside; it must be mapped. Default: the -User number if mapped, else 0.'
+ ProcessId = 'A process (of yours) to act on instead of a container.'
+ HostId = 'A host id to translate to the id it appears as inside.'
+ ContainerId = 'An id inside to translate to the host id behind it.'
+ Kind = 'Translate through the uid map (Uid, the default) or the gid map (Gid).'
+ WhatIf = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
+ Confirm = 'Prompts you for confirmation before running the cmdlet.'
+}
+$names = [string[]]$prose.Keys; [Array]::Sort($names); foreach ($name in $names) {
+  $cmd = Get-Command $name
+  $p = $prose[$name]
+  $lines = [System.Collections.Generic.List[string]]::new()
+  $lines.Add('---'); $lines.Add('external help file: UserNsContainer.dll-Help.xml'); $lines.Add('Module Name: UserNsContainer'); $lines.Add('online version:'); $lines.Add('schema: 2.0.0'); $lines.Add('---'); $lines.Add('')
+  $lines.Add("# $name"); $lines.Add(''); $lines.Add('## SYNOPSIS'); $lines.Add($p.Synopsis); $lines.Add(''); $lines.Add('## SYNTAX'); $lines.Add('')
+  foreach ($set in $cmd.ParameterSets) {
+    $setName = if ($cmd.ParameterSets.Count -eq 1) { '__AllParameterSets' } else { $set.Name }
+    if ($set.IsDefault -and $cmd.ParameterSets.Count -gt 1) { $setName += ' (Default)' }
+    $lines.Add("### $setName"); $lines.Add('```')
+    $parts = foreach ($sp in $set.Parameters.Where({ $common -notcontains $_.Name })) {
+      $t = if ($sp.ParameterType -eq [System.Management.Automation.SwitchParameter]) { "-$($sp.Name)" } else { "-$($sp.Name) <$($sp.ParameterType.Name)>" }
+      if ($sp.Position -ge 0 -and $sp.ParameterType -ne [System.Management.Automation.SwitchParameter]) { $t = if ($sp.IsMandatory) { "[-$($sp.Name)] <$($sp.ParameterType.Name)>" } else { "[[-$($sp.Name)] <$($sp.ParameterType.Name)>]" } }
+      elseif (-not $sp.IsMandatory) { $t = "[$t]" }
+      $t
+    }
+    $extra = if ($set.Parameters.Name -contains 'WhatIf') { ' [-WhatIf] [-Confirm]' } else { '' }
+    $lines.Add("$name $($parts -join ' ')$extra [<CommonParameters>]"); $lines.Add('```'); $lines.Add('')
+  }
+  $lines.Add('## DESCRIPTION'); $lines.Add($p.Description); $lines.Add(''); $lines.Add('## EXAMPLES'); $lines.Add('')
+  $i = 1
+  $exs = $p.Examples; if ($exs[0] -is [string]) { $exs = @(,$exs) }
+  foreach ($ex in $exs) { $lines.Add("### Example $i"); $lines.Add('```powershell'); $lines.Add($ex[0]); $lines.Add('```'); $lines.Add(''); $lines.Add($ex[1]); $lines.Add(''); $i++ }
+  $lines.Add('## PARAMETERS'); $lines.Add('')
+  $params = $cmd.Parameters.Values.Where({ $common -notcontains $_.Name -or $_.Name -in "WhatIf", "Confirm" })
+  foreach ($prm in $params) {
+    $lines.Add("### -$($prm.Name)"); $lines.Add($paramText[$prm.Name]); $lines.Add(''); $lines.Add('```yaml')
+    $lines.Add("Type: $($prm.ParameterType.FullName -replace '^System\.Management\.Automation\.','' -replace '^System\.','')")
+    $sets = @($prm.ParameterSets.Keys); $lines.Add("Parameter Sets: $(if ($sets -contains '__AllParameterSets') { '(All)' } else { $sets -join ', ' })")
+    $lines.Add("Aliases: $(if ($prm.Name -eq 'WhatIf') { 'wi' } elseif ($prm.Name -eq 'Confirm') { 'cf' } else { $prm.Aliases -join ', ' })"); $lines.Add('')
+    $attr = @($prm.ParameterSets.Values)[0]
+    $lines.Add("Required: $(if ($attr.IsMandatory) { 'True' } else { 'False' })")
+    $lines.Add("Position: $(if ($attr.Position -ge 0) { $attr.Position } else { 'Named' })")
+    $lines.Add('Default value: None')
+    $pipe = @(); if ($attr.ValueFromPipeline) { $pipe += 'ByValue' }; if ($attr.ValueFromPipelineByPropertyName) { $pipe += 'ByPropertyName' }
+    $lines.Add("Accept pipeline input: $(if ($pipe) { 'True (' + ($pipe -join ', ') + ')' } else { 'False' })")
+    $lines.Add("Accept wildcard characters: $(if ($prm.Attributes.Where({ $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })) { 'True' } else { 'False' })")
+    $lines.Add('```'); $lines.Add('')
+  }
+  $lines.Add('### CommonParameters'); $lines.Add('This cmdlet supports the common parameters: -Debug, -ErrorAction, -ErrorVariable, -InformationAction, -InformationVariable, -OutVariable, -OutBuffer, -PipelineVariable, -ProgressAction, -Verbose, -WarningAction, and -WarningVariable. For more information, see [about_CommonParameters](http://go.microsoft.com/fwlink/?LinkID=113216).'); $lines.Add('')
+  $lines.Add('## INPUTS'); $lines.Add(''); $lines.Add("### $($p.Inputs)"); $lines.Add($p.InputsText); $lines.Add('')
+  $lines.Add('## OUTPUTS'); $lines.Add(''); $lines.Add("### $($p.Outputs)"); $lines.Add($p.OutputsText); $lines.Add('')
+  $lines.Add('## NOTES'); $lines.Add('Errors carry stable ErrorIds (see about_UserNsContainer) with a category, the container or path as target, and a recommended action where a fix is known.'); $lines.Add('')
+  $lines.Add('## RELATED LINKS'); $lines.Add('')
+  foreach ($other in ($names -ne $name)) { $lines.Add("[$other]($other.md)"); $lines.Add('') }
+  $lines.Add('[about_UserNsContainer](about_UserNsContainer.md)')
+  [System.IO.File]::WriteAllLines("$OutDir/$name.md", $lines)
+}
