@@ -19,6 +19,7 @@
         'Remove-UserNsContainer'
         'Set-IdMap'
         'Get-IdMap'
+        'Enter-ContainerNamespace'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

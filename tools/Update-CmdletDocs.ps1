@@ -53,6 +53,15 @@ $prose = @{
   Examples = @(@('Get-UserNsContainer -Name web | Stop-UserNsContainer -Timeout 2 -PassThru', 'Stops web, giving it two seconds to exit on SIGTERM.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the stopped container.' }
+ 'Enter-ContainerNamespace' = @{
+  Synopsis = 'Runs a command inside a running container''s namespaces, like nsenter or docker exec.'
+  Description = "Starts a helper that opens the target's /proc/PID/ns files, joins the user namespace first, then ipc, uts, net, pid and cgroup, and the mount namespace last (the order the kernel requires; pwsh cannot do it itself because it is multithreaded), skips namespaces already shared, forks after joining the pid namespace, becomes root inside (or -User) and execs -Command. Output and exit code behave as with Invoke-UserNsContainer: stdout lines into the pipeline, stderr capturable with 2>&1, the exit code in `$LASTEXITCODE, -PassThru for a result object. Without -Command at a console, /bin/sh gets the terminal.`n`nA container that is not running, a pid reused since the handle was made, a program missing in the container, or another user's process (whose namespace files the kernel does not let you open) each give an error that says so. Root may enter any container and becomes its root."
+  Examples = @(
+   @('Get-UserNsContainer -Name web | Enter-ContainerNamespace -Command cat, /etc/hostname', 'Runs cat inside the web container.'),
+   @('Enter-ContainerNamespace -ProcessId 4242 -Namespace user, mnt -Command ls, /', 'Joins only the user and mount namespaces of process 4242.'),
+   @('Enter-ContainerNamespace -Name web', 'At a console: a shell inside the container on your terminal.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'System.String, UserNsContainer.Commands.EnterResult'; OutputsText = 'One string per line of standard output; with -PassThru, the result (joined namespaces, exit code).' }
  'Set-IdMap' = @{
   Synopsis = 'Writes the uid and gid maps of a Created container, or of any process waiting in a fresh user namespace.'
   Description = "Writes /proc/PID/uid_map and gid_map while the container's init waits before any mount (New-UserNsContainer -NoStart), so that Start-UserNsContainer releases a container with these maps. With -ProcessId it maps any process of yours that sits in a user namespace without maps, such as one started by 'unshare --user'.`n`nRoot writes the maps directly. An ordinary user writes a map of only its own id directly (for gids after denying setgroups) and anything else through newuidmap/newgidmap, after checking the ids against /etc/subuid and /etc/subgid. Every refusal names the fix: the exact subuid line to add, the package to install, the setuid bit to set. Maps can be written once; a second, different map is an IdMapAlreadyWritten error."
@@ -102,6 +111,7 @@ $paramText = @{
  HostId = 'A host id to translate to the id it appears as inside.'
  ContainerId = 'An id inside to translate to the host id behind it.'
  Kind = 'Translate through the uid map (Uid, the default) or the gid map (Gid).'
+
  WhatIf = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
  Confirm = 'Prompts you for confirmation before running the cmdlet.'
 }

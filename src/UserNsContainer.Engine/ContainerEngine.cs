@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography;
@@ -172,6 +173,48 @@ public sealed class ContainerEngine
             Verbose($"Writing gid map {string.Join(",", gidMap.AsEnumerable())} for process {pid}.");
             IdMapWriter.WriteMap(pid, gidMap, IdMapWriter.Kind.Gid, CallerUid, CallerGid);
         }
+    }
+
+    /// <summary>Runs a command in the namespaces of a running container (or any process of
+    /// yours): checks first, then the helper joins user first and mnt last and execs.</summary>
+    public EnteredProcess Enter(EnterRequest request, StdioMode stdio)
+    {
+        int pid = request.TargetPid;
+        if (request.TargetStartTime is { } t && !ProcessInfo.IsSame(pid, t))
+            throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
+                $"Container '{request.ContainerName}' is not running (its init, pid {pid}, has exited{(ProcessInfo.StartTime(pid) is null ? "" : " and the pid now belongs to another process")}).",
+                request.ContainerName, "Start a new container, or look at its ExitCode with Get-UserNsContainer.");
+        Entering.CheckAccess(pid, request.ContainerName);
+        var joined = Entering.NamespacesToJoin(pid, request.Namespaces);
+        var spec = request.Process;
+        bool joinsMnt = joined.Contains("mnt"), joinsUser = joined.Contains("user");
+        if (spec.User is { } uid && joinsUser && !IdMapRange.Maps(IdMapWriter.Read(pid, IdMapWriter.Kind.Uid), uid))
+            throw new InvalidSpecException("UserNotMapped", "User", uid, $"a uid the container's uid map covers ({string.Join(",", IdMapWriter.Read(pid, IdMapWriter.Kind.Uid).AsEnumerable())})");
+        spec.ValidateProcess(joinsMnt ? $"/proc/{pid}/root" : "/", Environment.GetEnvironmentVariable("TERM"));
+        var plan = new List<string[]>
+        {
+            new[] { "target", pid.ToString(CultureInfo.InvariantCulture) },
+            new[] { "join" }.Concat(joined).ToArray(),
+            new[] { "argv" }.Concat(spec.Command!).ToArray(),
+            new[] { "env" }.Concat(spec.EnvironmentBlock()).ToArray(),
+        };
+        if (spec.WorkingDirectory is not null || joinsMnt)
+            plan.Add(new[] { "cwd", spec.WorkingDirectory ?? "/" });
+        if (joinsUser || spec.User is not null)
+            plan.Add(new[] { "user", (spec.User ?? 0).ToString(CultureInfo.InvariantCulture), (spec.Group ?? spec.User ?? 0).ToString(CultureInfo.InvariantCulture) });
+        plan.Add(new[] { "end" });
+        Verbose($"Entering {(request.ContainerName is null ? $"process {pid}" : $"container '{request.ContainerName}'")}: joining {(joined.Length == 0 ? "no namespace (all shared)" : string.Join(", ", joined))}.");
+        var session = ContainerSession.Launch(spec, plan, stdio, "enter");
+        try
+        {
+            session.Release();
+        }
+        catch
+        {
+            session.Abort();
+            throw;
+        }
+        return new EnteredProcess(session, joined);
     }
 
     /// <summary>Streams a foreground container's output; the last item carries the exit.</summary>

@@ -49,13 +49,13 @@ internal sealed class ContainerSession : IDisposable
 
     /// <summary>Spawns the helper, hands it the plan and waits for the init's pid. The init
     /// then waits at the barrier, before any mount, until <see cref="Release"/>.</summary>
-    public static ContainerSession Launch(ContainerSpec spec, IReadOnlyList<string[]> plan, StdioMode stdio)
+    public static ContainerSession Launch(ContainerSpec spec, IReadOnlyList<string[]> plan, StdioMode stdio, string mode = "create")
     {
         var (channel, helperFd) = ControlChannel.CreatePair();
         HelperProcess.Spawned spawned;
         try
         {
-            spawned = HelperProcess.Spawn(helperFd, stdio);
+            spawned = HelperProcess.Spawn(helperFd, stdio, mode);
         }
         catch
         {

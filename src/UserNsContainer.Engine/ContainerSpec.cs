@@ -48,11 +48,18 @@ public sealed class ContainerSpec
                 "1 to 63 characters: letters, digits, '_', '.', '-', starting with a letter or digit");
         ValidateRoot();
         ValidateHostname();
-        ValidateWorkingDirectory();
         ValidateIdMaps(callerUid, callerGid);
         ValidateUser();
+        ValidateProcess(RootFs ?? "/", hostTerm);
+    }
+
+    /// <summary>What a process needs, for a new container or one entered: working directory,
+    /// environment, and a command that exists under <paramref name="lookupRoot"/>.</summary>
+    public void ValidateProcess(string lookupRoot, string? hostTerm)
+    {
+        ValidateWorkingDirectory();
         ValidateEnvironment(hostTerm);
-        ValidateCommand();
+        ValidateCommand(lookupRoot);
     }
 
     private void ValidateIdMaps(uint callerUid, uint callerGid)
@@ -159,7 +166,7 @@ public sealed class ContainerSpec
         Environment.TryAdd("TERM", string.IsNullOrEmpty(hostTerm) ? "dumb" : hostTerm);
     }
 
-    private void ValidateCommand()
+    private void ValidateCommand(string lookupRoot)
     {
         if (Command is null)
             return;
@@ -169,7 +176,7 @@ public sealed class ContainerSpec
         if (Command.Any(a => a is null || a.Contains('\0')))
             throw new InvalidSpecException("InvalidCommand", "Command", string.Join(' ', Command),
                 "arguments without NUL characters");
-        if (RootPath.FindExecutable(RootFs ?? "/", Command[0], Environment["PATH"]) is null)
+        if (RootPath.FindExecutable(lookupRoot, Command[0], Environment["PATH"]) is null)
             throw new InvalidSpecException("CommandNotFound", "Command", Command[0],
                 $"a program that exists in the container root {RootFs ?? "/ (the host's root)"}" +
                 (Command[0].Contains('/') ? "" : $" on PATH {Environment["PATH"]}"));

@@ -41,6 +41,8 @@ struct plan {
     char **envp;
     char *cwd;
     long uid, gid;          /* -1: stay root inside */
+    int target;             /* enter: the process whose namespaces to join */
+    char **join;            /* enter: namespace names, in the order to join them */
     int nops;
     struct op *ops;
 };
@@ -58,6 +60,12 @@ int run_ops(const struct plan *plan);
 
 /* init.c */
 int run_monitor(struct plan *plan);
+void exec_main(const struct plan *plan, int errpipe) __attribute__((noreturn));
+void report_child_failure(int errpipe, int err, const char *step) __attribute__((noreturn));
+int await_exec(const struct plan *plan, pid_t pid, int errpipe);
+
+/* enter.c */
+int run_enter(struct plan *plan);
 
 /* syscall wrappers not exported by glibc 2.36 */
 int sys_openat2(int dirfd, const char *path, unsigned long flags, unsigned long mode,

@@ -67,7 +67,7 @@ static void write_full(int fd, const void *buf, size_t n)
 
 /* ---- the main process ------------------------------------------------------------ */
 
-static void exec_main(const struct plan *plan, int errpipe)
+void exec_main(const struct plan *plan, int errpipe)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -95,12 +95,38 @@ static void exec_main(const struct plan *plan, int errpipe)
     environ = plan->envp;
     step = "exec";
     execvp(plan->argv[0], plan->argv);
-fail:;
-    /* errno, then the step name: the init turns it into an error record */
-    int err = errno;
+fail:
+    report_child_failure(errpipe, errno, step);
+}
+
+/* errno, then the step name, down the CLOEXEC pipe: the parent turns it into an error record. */
+void report_child_failure(int errpipe, int err, const char *step)
+{
     write_full(errpipe, &err, sizeof err);
     write_full(errpipe, step, strlen(step));
     _exit(127);
+}
+
+/* Waits until the child behind errpipe has exec'd (EOF) or reported why it could not;
+ * returns 0, or -1 with the error already sent and the child reaped. */
+int await_exec(const struct plan *plan, pid_t pid, int errpipe)
+{
+    char buf[256];
+    ssize_t n, got = 0;
+    while ((n = read(errpipe, buf + got, sizeof buf - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0)
+            got += n;
+    close(errpipe);
+    if (got < (ssize_t)sizeof(int))
+        return 0;
+    int err;
+    memcpy(&err, buf, sizeof err);
+    buf[got] = '\0';
+    const char *step = buf + sizeof(int);
+    send_error(-1, step, strcmp(step, "chdir") == 0 ? plan->cwd : plan->argv[0], err, "");
+    waitpid(pid, NULL, 0);
+    errno = err;
+    return -1;
 }
 
 /* Forks the main process; returns its pid once it has exec'd, or -1 with the error
@@ -120,23 +146,7 @@ static pid_t start_main(const struct plan *plan)
         exec_main(plan, p[1]);
     }
     close(p[1]);
-    char buf[256];
-    ssize_t n, got = 0;
-    while ((n = read(p[0], buf + got, sizeof buf - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            got += n;
-    close(p[0]);
-    if (got >= (ssize_t)sizeof(int)) {
-        int err;
-        memcpy(&err, buf, sizeof err);
-        buf[got] = '\0';
-        const char *step = buf + sizeof(int);
-        send_error(-1, step, strcmp(step, "chdir") == 0 ? plan->cwd : plan->argv[0], err, "");
-        waitpid(pid, NULL, 0);
-        errno = err;
-        return -1;
-    }
-    return pid;
+    return await_exec(plan, pid, p[0]) < 0 ? -1 : pid;
 }
 
 /* Reaps every child; returns 1 when the main process has ended (status in *st). */

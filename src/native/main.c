@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+    if (argc < 2 || (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "enter") != 0)) {
         fprintf(stderr, "usnc-helper: internal program of UserNsContainer; not for direct use\n");
         return 2;
     }
@@ -16,5 +16,5 @@ int main(int argc, char **argv)
     struct plan plan;
     if (read_plan(CTL_FD, &plan) < 0)
         return 1;
-    return run_monitor(&plan);
+    return strcmp(argv[1], "enter") == 0 ? run_enter(&plan) : run_monitor(&plan);
 }

@@ -120,6 +120,10 @@ static int apply_setting(struct plan *plan, struct record *rec)
         plan->envp = field_vector(rec, 1);
     else if (strcmp(verb, "cwd") == 0 && a1)
         plan->cwd = strdup(a1);
+    else if (strcmp(verb, "target") == 0)
+        plan->target = (int)parse_long(a1, 0);
+    else if (strcmp(verb, "join") == 0)
+        plan->join = field_vector(rec, 1);
     else if (strcmp(verb, "user") == 0) {
         plan->uid = parse_long(a1, -1);
         plan->gid = parse_long(a2, -1);

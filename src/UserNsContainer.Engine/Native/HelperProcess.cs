@@ -33,7 +33,7 @@ internal static unsafe class HelperProcess
 
     public sealed record Spawned(int Pid, int StdoutFd, int StderrFd);
 
-    public static Spawned Spawn(int controlFd, StdioMode stdio)
+    public static Spawned Spawn(int controlFd, StdioMode stdio, string mode = "create")
     {
         var helper = HelperPath;
         if (!File.Exists(helper))
@@ -77,7 +77,7 @@ internal static unsafe class HelperProcess
             Libc.sigfillset(sigs);
             Libc.posix_spawnattr_setsigdefault(attr, sigs);
             int pid;
-            int rc = SpawnWithArgs(&pid, helper, actions, attr);
+            int rc = SpawnWithArgs(&pid, helper, mode, actions, attr);
             if (rc != 0)
                 throw new SystemCallException("posix_spawn", helper, rc);
             return new Spawned(pid, outR, errR);
@@ -95,10 +95,10 @@ internal static unsafe class HelperProcess
         }
     }
 
-    private static int SpawnWithArgs(int* pid, string helper, void* actions, void* attr)
+    private static int SpawnWithArgs(int* pid, string helper, string mode, void* actions, void* attr)
     {
         var path = Marshal.StringToCoTaskMemUTF8(helper);
-        var arg1 = Marshal.StringToCoTaskMemUTF8("create");
+        var arg1 = Marshal.StringToCoTaskMemUTF8(mode);
         try
         {
             var argv = stackalloc byte*[3] { (byte*)path, (byte*)arg1, null };

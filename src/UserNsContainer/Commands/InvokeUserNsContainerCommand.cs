@@ -1,6 +1,5 @@
 using System;
 using System.Management.Automation;
-using System.Reflection;
 using UserNsContainer.Engine;
 using UserNsContainer.Engine.Native;
 
@@ -28,30 +27,14 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
     protected override void EndProcessing()
     {
         var spec = BuildSpec(DefaultShell);
-        bool terminal = MyInvocation.BoundParameters.ContainsKey(nameof(Interactive))
-            ? Interactive.IsPresent
-            : Command is null && Host.Name == "ConsoleHost" && ContainerEngine.IsTerminal(0) && ContainerEngine.IsTerminal(1);
+        bool terminal = ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
         if (!ShouldProcess(string.Join(' ', spec.Command!), "Run in a new container"))
             return;
         var options = new CreateOptions { Foreground = true, Stdio = terminal ? StdioMode.Inherit : StdioMode.Capture };
         var handle = Terminating(() => Engine.Create(spec, options));
         try
         {
-            foreach (var item in Engine.ReadOutput(handle, Cancel))
-            {
-                switch (item.Kind)
-                {
-                    case ContainerOutputKind.Stdout:
-                        WriteObject(item.Line);
-                        break;
-                    case ContainerOutputKind.Stderr:
-                        StandardError.Write(this, item.Line!);
-                        break;
-                    case ContainerOutputKind.Exited:
-                        SessionState.PSVariable.Set("global:LASTEXITCODE", handle.ExitCode ?? 125);
-                        break;
-                }
-            }
+            ForegroundOutput.Stream(this, Engine.ReadOutput(handle, Cancel));
         }
         finally
         {
@@ -62,30 +45,5 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
         WriteVerbose($"Container '{handle.Name}' exited with code {handle.ExitCode}.");
         if (PassThru)
             WriteObject(handle);
-    }
-}
-
-/// <summary>
-/// Writes a container's stderr line the way PowerShell writes a native command's: into the
-/// error stream, so '2>&amp;1' captures it, but without failing the command ($? stays true,
-/// -ErrorAction Stop does not throw). Uses the engine's internal native-stderr path where
-/// the running PowerShell has it; elsewhere the line goes to the host's error output.
-/// </summary>
-internal static class StandardError
-{
-    private static readonly MethodInfo? NativeWrite = typeof(PSCmdlet).Assembly
-        .GetType("System.Management.Automation.MshCommandRuntime")?
-        .GetMethod("_WriteErrorSkipAllowCheck", BindingFlags.Instance | BindingFlags.NonPublic);
-
-    public static void Write(PSCmdlet cmdlet, string line)
-    {
-        var record = new ErrorRecord(new RemoteException(line), "ContainerStandardError", ErrorCategory.NotSpecified, null);
-        var parameters = NativeWrite?.GetParameters();
-        if (NativeWrite is not null && parameters!.Length == 3 && parameters[2].ParameterType == typeof(bool))
-        {
-            NativeWrite.Invoke(cmdlet.CommandRuntime, new object?[] { record, null, true });
-            return;
-        }
-        cmdlet.Host.UI.WriteErrorLine(line);
     }
 }
