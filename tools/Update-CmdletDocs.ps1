@@ -16,7 +16,8 @@ $prose = @{
   Examples = @(
    @('Invoke-UserNsContainer -Command sh, -c, ''id; cat /proc/self/uid_map''', 'Shows that the caller is root inside, mapped from its own uid (size 1).'),
    @('Invoke-UserNsContainer -RootFs ./rootfs -Writable -Environment @{ LANG = ''C.UTF-8'' } -Command make, -C, /src', 'Runs make in a directory root file system, read-write, with one extra environment variable.'),
-   @('$h = Invoke-UserNsContainer -PassThru -Command sh, -c, ''exit 3''; $h.ExitCode', 'Emits the finished handle after the output; its ExitCode is 3, as is $LASTEXITCODE.'))
+   @('$h = Invoke-UserNsContainer -PassThru -Command sh, -c, ''exit 3''; $h.ExitCode', 'Emits the finished handle after the output; its ExitCode is 3, as is $LASTEXITCODE.'),
+   @('Invoke-UserNsContainer -JoinTag job42 -JoinCount 4 -Command ./rank.sh', 'Run in four processes: all four ranks share one container; the last one out removes it.'))
   Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs).'
   Outputs = 'System.String, UserNsContainer.ContainerHandle'; OutputsText = 'One string per line of the container''s standard output; with -PassThru, the finished container''s handle.' }
  'New-UserNsContainer' = @{
@@ -111,6 +112,9 @@ $paramText = @{
  HostId = 'A host id to translate to the id it appears as inside.'
  ContainerId = 'An id inside to translate to the host id behind it.'
  Kind = 'Translate through the uid map (Uid, the default) or the gid map (Gid).'
+ JoinTag = 'Charliecloud''s --join: peers started with the same tag (ranks of one job, say) share one container. The first creates it with this invocation''s container parameters, the others join it, each runs its own -Command inside, and the last to leave removes it. Tags are per user.'
+ JoinCount = 'How many peers share the tag''s container. Every peer waits until all have arrived.'
+ JoinTimeout = 'Seconds a peer waits for all -JoinCount peers (default 30); past it the peer fails with JoinTimeout and the group is cleaned away.'
 
  WhatIf = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
  Confirm = 'Prompts you for confirmation before running the cmdlet.'

@@ -101,3 +101,20 @@ Describe 'Invoke-UserNsContainer id maps' {
             Should -Throw -ErrorId 'UserNotMapped,UserNsContainer.Commands.InvokeUserNsContainerCommand'
     }
 }
+
+Describe 'Invoke-UserNsContainer -JoinTag' {
+    It 'puts peers with one tag in one container and removes it after the last' {
+        $manifest = $script:ModuleManifest
+        $jobs = 1..3 | ForEach-Object {
+            Start-Job { param($m) Import-Module $m; Invoke-UserNsContainer -JoinTag pester-join -JoinCount 3 -Command readlink, /proc/self/ns/mnt } -ArgumentList $manifest
+        }
+        $inodes = $jobs | Wait-Job | Receive-Job
+        @($inodes | Select-Object -Unique).Count | Should -Be 1
+        Get-UserNsContainer | Should -BeNullOrEmpty
+    }
+
+    It 'fails a lone peer after -JoinTimeout' {
+        { Invoke-UserNsContainer -JoinTag pester-lonely -JoinCount 2 -JoinTimeout 1 -Command /bin/true } |
+            Should -Throw -ErrorId 'JoinTimeout,UserNsContainer.Commands.InvokeUserNsContainerCommand'
+    }
+}

@@ -115,6 +115,11 @@ internal static unsafe partial class Libc
     [LibraryImport(C, SetLastError = true)]
     public static partial nint getxattr(byte* path, byte* name, byte* value, nuint size);
 
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int flock(int fd, int operation);
+
+    public const int LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, EWOULDBLOCK = 11;
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);

@@ -9,7 +9,7 @@ namespace UserNsContainer.Commands;
 /// <para type="synopsis">Runs a command in a fresh container in the foreground, then removes the container.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "UserNsContainer", SupportsShouldProcess = true)]
-[OutputType(typeof(string), typeof(ContainerHandle))]
+[OutputType(typeof(string), typeof(ContainerHandle), typeof(EnterResult))]
 public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
 {
     private static readonly string[] DefaultShell = { "/bin/sh" };
@@ -24,8 +24,26 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
     [Parameter]
     public SwitchParameter Interactive { get; set; }
 
+    /// <summary>Charliecloud's --join: peers started with the same tag share one container;
+    /// the first creates it, the others join, each runs its own -Command.</summary>
+    [Parameter]
+    public string? JoinTag { get; set; }
+
+    /// <summary>How many peers share the tag's container (with -JoinTag).</summary>
+    [Parameter]
+    public int JoinCount { get; set; } = 1;
+
+    /// <summary>Seconds a peer waits for all -JoinCount peers to arrive (default 30).</summary>
+    [Parameter]
+    public int JoinTimeout { get; set; } = 30;
+
     protected override void EndProcessing()
     {
+        if (JoinTag is not null)
+        {
+            RunJoined();
+            return;
+        }
         var spec = BuildSpec(DefaultShell);
         bool terminal = ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
         if (!ShouldProcess(string.Join(' ', spec.Command!), "Run in a new container"))
@@ -45,5 +63,54 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
         WriteVerbose($"Container '{handle.Name}' exited with code {handle.ExitCode}.");
         if (PassThru)
             WriteObject(handle);
+    }
+
+    /// <summary>-JoinTag: arrive (create or join), run this peer's command inside, leave.</summary>
+    private void RunJoined()
+    {
+        var tag = JoinTag!;
+        if (!ContainerSpec.IsValidName(tag))
+            ThrowTerminatingError(ToErrorRecord(new InvalidSpecException("InvalidJoinTag", nameof(JoinTag), tag,
+                "1 to 63 characters: letters, digits, '_', '.', '-', starting with a letter or digit")));
+        if (JoinCount < 1)
+            ThrowTerminatingError(ToErrorRecord(new InvalidSpecException("InvalidJoinCount", nameof(JoinCount), JoinCount, "a count of at least 1")));
+        if (JoinTimeout < 0)
+            ThrowTerminatingError(ToErrorRecord(new InvalidSpecException("InvalidJoinTimeout", nameof(JoinTimeout), JoinTimeout, "seconds, 0 or more")));
+        // the container: this invocation's spec without a command (an idle init the peers enter)
+        var containerSpec = BuildSpec();
+        var process = new ContainerSpec
+        {
+            Command = containerSpec.Command ?? DefaultShell,
+            Environment = containerSpec.Environment,
+            WorkingDirectory = containerSpec.WorkingDirectory,
+            User = containerSpec.User,
+            Group = containerSpec.Group,
+        };
+        containerSpec.Command = null;
+        containerSpec.Name ??= "join-" + tag;
+        containerSpec.Environment = new System.Collections.Generic.Dictionary<string, string>();
+        containerSpec.WorkingDirectory = null;
+        containerSpec.User = containerSpec.Group = null;
+        if (!ShouldProcess(tag, $"Run '{string.Join(' ', process.Command)}' in the container shared by {JoinCount} peers"))
+            return;
+        var coordinator = Terminating(() => new JoinCoordinator(Engine));
+        var handle = Terminating(() => coordinator.Arrive(tag, JoinCount, TimeSpan.FromSeconds(JoinTimeout),
+            () => Engine.Create(containerSpec, new CreateOptions { Foreground = false }), Cancel));
+        try
+        {
+            bool terminal = ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
+            using var entered = Terminating(() => Engine.Enter(
+                new EnterRequest { TargetPid = handle.Pid, TargetStartTime = handle.PidStartTime, ContainerName = handle.Name, Process = process },
+                terminal ? StdioMode.Inherit : StdioMode.Capture));
+            var exit = ForegroundOutput.Stream(this, entered.ReadOutput(Cancel));
+            if (PassThru)
+                WriteObject(new EnterResult { Container = handle.Name, TargetPid = handle.Pid, Joined = entered.Joined, Command = process.Command, ExitCode = exit?.ExitCode, Signal = exit?.Signal });
+        }
+        finally
+        {
+            coordinator.Leave(tag);
+        }
+        if (Cancel.IsCancellationRequested)
+            throw new PipelineStoppedException();
     }
 }

@@ -1,0 +1,69 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>Coordinated join (Charliecloud's --join) across real processes.</summary>
+public sealed class JoinTests : ContainerTest
+{
+    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
+
+    [Fact]
+    public async System.Threading.Tasks.Task FourPeersWithOneTagShareOneContainerAndLeaveNothing()
+    {
+        var script = Path.Combine(TestHost.Scratch, "peer.ps1");
+        File.WriteAllText(script, "Invoke-UserNsContainer -JoinTag ranks -JoinCount 4 -JoinTimeout 60 -Command sh, -c, 'readlink /proc/self/ns/mnt; readlink /proc/self/ns/pid; echo rank-done'\n\"exit=$LASTEXITCODE\"\n");
+        File.SetUnixFileMode(script, (UnixFileMode)0b110_100_100);
+        var peers = Enumerable.Range(0, 4).Select(_ => Process.Start(new ProcessStartInfo("dotnet", new[] { Shell, script })
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!).ToList();
+        var outputs = peers.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToList();
+        foreach (var p in peers)
+            Assert.True(p.WaitForExit(90_000), "a peer did not finish");
+        var results = new System.Collections.Generic.List<string[]>();
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var lines = (await outputs[i].Out).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length == 4 && lines[2] == "rank-done" && lines[3] == "exit=0", $"peer {i}: {string.Join(" | ", lines)} {await outputs[i].Err}");
+            results.Add(lines);
+        }
+        Assert.Single(results.Select(l => l[0]).Distinct());  // one mount namespace
+        Assert.Single(results.Select(l => l[1]).Distinct());  // one pid namespace
+        Assert.NotEqual(new FileInfo("/proc/self/ns/mnt").LinkTarget, results[0][0]);
+        peers.ForEach(p => p.Dispose());
+        // the last peer removed the container and the coordination files (checked again by ContainerTest)
+        Assert.Empty(Directory.Exists(Path.Combine(TestHost.StateDir, "join")) ? Directory.GetFiles(Path.Combine(TestHost.StateDir, "join")) : Array.Empty<string>());
+    }
+
+    [Fact]
+    public void ALonePeerTimesOutWithAClearErrorAndLeavesNothing()
+    {
+        var sw = Stopwatch.StartNew();
+        var r = TestHost.Run("try { Invoke-UserNsContainer -JoinTag lonely -JoinCount 2 -JoinTimeout 1 -Command /bin/true } catch { $_ }");
+        var e = Assert.IsType<System.Management.Automation.ErrorRecord>(Assert.Single(r.Output).BaseObject);
+        Assert.Equal("JoinTimeout,UserNsContainer.Commands.InvokeUserNsContainerCommand", e.FullyQualifiedErrorId);
+        Assert.Contains("only 1 of 2 peers", e.Exception.Message);
+        Assert.InRange(sw.Elapsed.TotalSeconds, 0.9, 10);
+        Assert.Empty(TestHost.Run("Get-UserNsContainer").Output);
+    }
+
+    [Fact]
+    public void ASinglePeerGroupRunsAtOnce()
+    {
+        var r = TestHost.Run("Invoke-UserNsContainer -JoinTag solo -Command hostname; $LASTEXITCODE");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "join-solo", "0" }, r.Lines);
+    }
+
+    [Fact]
+    public void ABadTagIsRefused()
+    {
+        var r = TestHost.Run("try { Invoke-UserNsContainer -JoinTag 'bad tag' -Command /bin/true } catch { $_.FullyQualifiedErrorId }");
+        Assert.Equal(new[] { "InvalidJoinTag,UserNsContainer.Commands.InvokeUserNsContainerCommand" }, r.Lines);
+    }
+}
