@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start-up benchmark: UserNsContainer next to bwrap, ch-run and unshare, run side by side.
+# Start-up benchmark: UserNsContainer next to bwrap, ch-run, unshare and nsenter, run side by side.
 # Needs: bubblewrap, charliecloud-runtime, busybox-static (apt-get install ...).
 #   bash bench/run.sh [--iterations N]
 set -euo pipefail

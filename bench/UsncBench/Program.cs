@@ -6,6 +6,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
+using UserNsContainer;
 using UserNsContainer.Engine;
 
 namespace UsncBench;
@@ -41,6 +42,22 @@ public static class Program
                 Peer("bwrap --unshare-all --ro-bind IMAGE / --proc --dev --tmpfs", "bwrap", "--unshare-all", "--ro-bind", image, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "/bin/true"),
                 Peer("ch-run IMAGE (user+mnt namespaces only)", "ch-run", image, "--", "/bin/true"),
             });
+            var target = Engine.Create(new ContainerSpec { Name = "bench-enter-" + Environment.ProcessId }, new CreateOptions());
+            try
+            {
+                var pid = target.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                Invoke(rs, $"$script:target = Get-UserNsContainer -Id {target.Id}");
+                Report($"entering a running container ({target.Name}, pid {pid})", iterations, new List<Contender>
+                {
+                    new("Enter-ContainerNamespace (warm runspace)", () => Invoke(rs, "$script:target | Enter-ContainerNamespace -Command /bin/true"), true),
+                    new("UserNsContainer engine Enter, no PowerShell", () => EngineEnter(target), true),
+                    Peer("nsenter --preserve-credentials -U -m -p -i -u -n -t PID", "nsenter", "--preserve-credentials", "-U", "-m", "-p", "-i", "-u", "-n", "-t", pid, "/bin/true"),
+                });
+            }
+            finally
+            {
+                Engine.Remove(target, force: true, TimeSpan.Zero);
+            }
         }
         finally
         {
@@ -136,6 +153,13 @@ public static class Program
         var handle = Engine.Create(spec, new CreateOptions { Foreground = true });
         foreach (var _ in Engine.ReadOutput(handle, CancellationToken.None)) { }
         Engine.ReleaseForeground(handle);
+    }
+
+    private static void EngineEnter(ContainerHandle target)
+    {
+        var request = new EnterRequest { TargetPid = target.Pid, TargetStartTime = target.PidStartTime, Process = new ContainerSpec { Command = new[] { "/bin/true" } } };
+        using var entered = Engine.Enter(request, UserNsContainer.Engine.Native.StdioMode.Capture);
+        foreach (var _ in entered.ReadOutput(CancellationToken.None)) { }
     }
 
     private static string FindModule()

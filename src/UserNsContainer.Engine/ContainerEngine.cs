@@ -269,6 +269,16 @@ public sealed class ContainerEngine
 
     /// <summary>This user's containers, oldest first; records of foreground or never-started
     /// containers whose PowerShell process died are cleaned away.</summary>
+    /// <summary>Removes an orphaned record. Its helper ends by itself when the owner's socket
+    /// closes; make sure, and let the monitor finish writing its exit record before the files go.</summary>
+    private void Discard(ContainerHandle h)
+    {
+        Signal(h, 9);
+        using (var monitor = PidWatch.Open(h.MonitorPid, h.MonitorStartTime))
+            monitor?.Exited(TimeSpan.FromSeconds(2));
+        Store.Delete(h);
+    }
+
     public IReadOnlyList<ContainerHandle> List()
     {
         var result = new List<ContainerHandle>();
@@ -276,12 +286,7 @@ public sealed class ContainerEngine
         {
             if (IsOrphaned(h))
             {
-                // its helper ends by itself when the owner's socket closes; make sure, and let
-                // the monitor finish writing its exit record before the files go
-                Signal(h, 9);
-                using (var monitor = PidWatch.Open(h.MonitorPid, h.MonitorStartTime))
-                    monitor?.Exited(TimeSpan.FromSeconds(2));
-                Store.Delete(h);
+                Discard(h);
                 continue;
             }
             result.Add(Refresh(h));
@@ -289,9 +294,25 @@ public sealed class ContainerEngine
         return result;
     }
 
-    public ContainerHandle? FindById(string id) => List().FirstOrDefault(h => h.Id.Equals(id, StringComparison.OrdinalIgnoreCase));
+    /// <summary>One container by Id: its record alone is read (a stale one is cleaned away).</summary>
+    public ContainerHandle? FindById(string id)
+    {
+        if (id.Length == 0 || id.Any(c => !Uri.IsHexDigit(c)))
+            return null;
+        var h = Store.Load(id.ToLowerInvariant());
+        if (h is null)
+            return null;
+        if (IsOrphaned(h))
+        {
+            Discard(h);
+            return null;
+        }
+        return Refresh(h);
+    }
 
-    public ContainerHandle? FindByName(string name) => List().FirstOrDefault(h => h.Name == name);
+    /// <summary>One container by name, through its name file.</summary>
+    public ContainerHandle? FindByName(string name) =>
+        ContainerSpec.IsValidName(name) && Store.IdOfName(name) is { } id && FindById(id) is { } h && h.Name == name ? h : null;
 
     /// <summary>Waits until the container has exited; false when <paramref name="timeout"/> passed first.</summary>
     public bool Wait(ContainerHandle handle, TimeSpan timeout, CancellationToken cancel)

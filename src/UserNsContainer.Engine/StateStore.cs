@@ -22,6 +22,8 @@ public sealed class StateStore
         EnsurePrivateDirectory(NamesDirectory);
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, StateStore> Verified = new();
+
     public string Directory { get; }
     private string NamesDirectory => Path.Combine(Directory, "names");
 
@@ -29,12 +31,14 @@ public sealed class StateStore
     public static StateStore ForCurrentUser()
     {
         var over = Environment.GetEnvironmentVariable("USERNSCONTAINER_STATE_DIR");
-        if (!string.IsNullOrEmpty(over))
-            return new StateStore(over);
         var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        if (!string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg) && OwnedByMe(xdg))
-            return new StateStore(Path.Combine(xdg, "usernscontainer"));
-        return new StateStore($"/tmp/usernscontainer-{Native.Libc.geteuid()}");
+        var dir = !string.IsNullOrEmpty(over) ? over
+            : !string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg) && OwnedByMe(xdg) ? Path.Combine(xdg, "usernscontainer")
+            : $"/tmp/usernscontainer-{Native.Libc.geteuid()}";
+        // checked once per process while it still exists (someone may remove it meanwhile)
+        if (Verified.TryGetValue(dir, out var store) && System.IO.Directory.Exists(store.NamesDirectory))
+            return store;
+        return Verified[dir] = new StateStore(dir);
     }
 
     private static bool OwnedByMe(string path) =>
@@ -99,6 +103,19 @@ public sealed class StateStore
                 throw new InvalidSpecException("NameInUse", "Name", name,
                     $"a name no other container of yours has; '{name}' belongs to container {owner} (remove it with Remove-UserNsContainer -Name {name})");
             }
+        }
+    }
+
+    /// <summary>The Id that holds <paramref name="name"/>, or null.</summary>
+    public string? IdOfName(string name)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(NamesDirectory, name)).Trim();
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 
