@@ -46,6 +46,8 @@ public static class PlanBuilder
             plan.Add(Op("hostname", spec.Hostname));
         if (spec.Namespaces.HasFlag(NamespaceSet.Net))
             plan.Add(Op("loopback"));
+        if (spec.Namespaces.HasFlag(NamespaceSet.Mnt))
+            plan.Add(Op("lock")); // last: from here the mounts hold even against root inside
         plan.Add(new[] { "end" });
         return plan;
     }

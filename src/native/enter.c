@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,16 +37,78 @@ static int open_namespaces(const struct plan *plan, int *fds, int *n)
     return 0;
 }
 
-static int join_namespaces(const struct plan *plan, const int *fds, int n)
+static ino_t inode_of(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+/* A container made by create runs in a nested user namespace (op lock); its net, uts, ipc,
+ * pid and cgroup namespaces belong to the outer one. To join those, that owner must be
+ * joined first; the nested user namespace, and the mount namespace it owns, come after. */
+static int owner_to_join_first(const struct plan *plan, const int *fds, int n)
+{
+    int user = -1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(plan->join[i], "user") == 0)
+            user = fds[i];
+    if (user < 0)
+        return -1;
+    int self = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+    ino_t mine = self >= 0 ? inode_of(self) : 0;
+    if (self >= 0)
+        close(self);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(plan->join[i], "user") == 0 || strcmp(plan->join[i], "mnt") == 0)
+            continue;
+        int owner = ioctl(fds[i], NS_GET_USERNS);
+        if (owner < 0)
+            continue;
+        ino_t ino = inode_of(owner);
+        if (ino != inode_of(user) && ino != mine)
+            return owner;
+        close(owner);
+    }
+    return -1;
+}
+
+static int join(const struct plan *plan, int fd, const char *name, int step)
+{
+    if (setns(fd, 0) == 0)
+        return 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", plan->target, name);
+    send_error(step, "setns", path, errno, "");
+    return -1;
+}
+
+static int index_of(const struct plan *plan, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
-        if (setns(fds[i], 0) < 0) {
-            char path[64];
-            snprintf(path, sizeof path, "/proc/%d/ns/%s", plan->target, plan->join[i]);
-            send_error(i, "setns", path, errno, "");
+        if (strcmp(plan->join[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* user (or its outer owner) first, then ipc, uts, net, pid, cgroup, then the nested user
+ * namespace if its owner went first, and mnt last. */
+static int join_namespaces(const struct plan *plan, const int *fds, int n)
+{
+    int user = index_of(plan, n, "user"), mnt = index_of(plan, n, "mnt");
+    int owner = owner_to_join_first(plan, fds, n);
+    if (owner >= 0) {
+        int r = join(plan, owner, "user", -1);
+        close(owner);
+        if (r < 0)
             return -1;
-        }
-    return 0;
+    } else if (user >= 0 && join(plan, fds[user], "user", user) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (i != user && i != mnt && join(plan, fds[i], plan->join[i], i) < 0)
+            return -1;
+    if (owner >= 0 && user >= 0 && join(plan, fds[user], "user", user) < 0)
+        return -1;
+    return mnt >= 0 ? join(plan, fds[mnt], "mnt", mnt) : 0;
 }
 
 /* Inside: the uid and gid asked for (root by default). Joining a user namespace gives

@@ -179,6 +179,9 @@ static void become_root(void)
         return;
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         return;
+    /* changing credentials made us non-dumpable, which hands /proc/self to the host's root:
+     * the nested namespace's map writer (op lock, same ids) must still open it */
+    prctl(PR_SET_DUMPABLE, 1);
 }
 
 /* The container's init. Never returns. */

@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
 #include <unistd.h>
 
 #define NEWROOT "/newroot"
@@ -134,6 +136,26 @@ static int create_in_root(const char *path, char kind, mode_t mode)
     }
 }
 
+/* A bind source: a host path (under /oldroot, no symlink followed: the engine resolved it
+ * as the caller) or, with from_base, a file in the setup tmpfs. */
+static int open_source(const char *path, int from_base)
+{
+    if (from_base)
+        return open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    int old = open(OLDROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (old < 0)
+        return -1;
+    const char *rel = path;
+    while (*rel == '/')
+        rel++;
+    int fd = sys_openat2(old, *rel ? rel : ".", O_PATH | O_CLOEXEC, 0,
+                         RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    int saved = errno;
+    close(old);
+    errno = saved;
+    return fd;
+}
+
 static int fd_path(char *buf, size_t n, int fd)
 {
     return snprintf(buf, n, OLDROOT "/proc/self/fd/%d", fd) >= (int)n ? -1 : 0;
@@ -179,18 +201,28 @@ static int op_bind(struct op_ctx *c)
     const char *flags = arg(c->op, 2);
     char src[4096], target[64];
     struct stat st;
-    snprintf(src, sizeof src, "%s%s", has_flag(flags, 'b') ? "" : OLDROOT, arg(c->op, 0));
     c->path = arg(c->op, 0);
-    if (stat(src, &st) < 0)
+    int sfd = open_source(c->path, has_flag(flags, 'b'));
+    if (sfd < 0 || fstat(sfd, &st) < 0) {
+        int saved = errno;
+        if (sfd >= 0)
+            close(sfd);
+        errno = saved;
         return has_flag(flags, 'f') && errno == ENOENT ? 0 : -1;
+    }
+    fd_path(src, sizeof src, sfd);
     c->path = arg(c->op, 1);
     c->name = "mkdir";
     if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0)
         return has_flag(flags, 's') ? 0 : -1;
     c->name = "bind";
     int fd = open_in_root(c->path);
-    if (fd < 0)
+    if (fd < 0) {
+        int saved = errno;
+        close(sfd);
+        errno = saved;
         return has_flag(flags, 's') && errno == ENOENT ? 0 : -1;
+    }
     unsigned long mf = MS_BIND | (has_flag(flags, 'r') ? MS_REC : 0);
     int r = fd_path(target, sizeof target, fd);
     if (r == 0)
@@ -203,6 +235,7 @@ static int op_bind(struct op_ctx *c)
     }
     int saved = errno;
     close(fd);
+    close(sfd);
     errno = saved;
     return r;
 }
@@ -342,6 +375,95 @@ static int op_pivot(struct op_ctx *c)
     return chdir("/");
 }
 
+static int write_proc(pid_t pid, const char *file, const char *text)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t len = (ssize_t)strlen(text), w = write(fd, text, (size_t)len);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return w == len ? 0 : -1;
+}
+
+/* The identity of this namespace's map ("cid cid count" per line), for the nested one. */
+static int identity_map(const char *file, char *out, size_t n)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/self/%s", file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (r < 0)
+        return -1;
+    buf[r] = '\0';
+    size_t used = 0;
+    out[0] = '\0';
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned long cid, hid, count;
+        if (sscanf(line, "%lu %lu %lu", &cid, &hid, &count) == 3)
+            used += (size_t)snprintf(out + used, n - used, "%lu %lu %lu\n", cid, cid, count);
+    }
+    return used > 0 ? 0 : -1;
+}
+
+/* Lock every mount (DESIGN §5): move into a nested user and mount namespace. The mount
+ * tree is copied into a less privileged namespace, so the kernel locks it: read-only stays
+ * read-only and nothing can be unmounted to show what lies beneath, even for root inside.
+ * A child still in this (outer) namespace writes the nested one's identity maps. */
+static int op_lock(struct op_ctx *c)
+{
+    char umap[4096], gmap[4096], deny[16] = "";
+    c->path = "user+mnt";
+    if (identity_map("uid_map", umap, sizeof umap) < 0 || identity_map("gid_map", gmap, sizeof gmap) < 0)
+        return -1;
+    int sg = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (sg >= 0) {
+        ssize_t r = read(sg, deny, sizeof deny - 1);
+        deny[r > 0 ? r : 0] = '\0';
+        close(sg);
+    }
+    int go[2], done[2];
+    if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
+        return -1;
+    pid_t self = getpid(), writer = fork();
+    if (writer < 0)
+        return -1;
+    if (writer == 0) {
+        char b;
+        int ok = read(go[0], &b, 1) == 1 &&
+                 (strncmp(deny, "deny", 4) != 0 || write_proc(self, "setgroups", "deny") == 0) &&
+                 write_proc(self, "uid_map", umap) == 0 && write_proc(self, "gid_map", gmap) == 0;
+        int err = ok ? 0 : errno;
+        (void)!write(done[1], &err, sizeof err);
+        _exit(ok ? 0 : 1);
+    }
+    close(go[0]);
+    close(done[1]);
+    int r = unshare(CLONE_NEWUSER | CLONE_NEWNS);
+    int err = r < 0 ? errno : 0;
+    (void)!write(go[1], "g", 1);
+    close(go[1]);
+    int werr = EIO;
+    if (read(done[0], &werr, sizeof werr) != sizeof werr)
+        werr = EIO;
+    close(done[0]);
+    waitpid(writer, NULL, 0);
+    if (err == 0 && werr != 0) {
+        c->detail = "writing the nested namespace's id maps";
+        err = werr;
+    }
+    if (err == 0 && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        err = errno;
+    errno = err;
+    return err == 0 ? 0 : -1;
+}
+
 struct op_kind {
     const char *name;
     int (*run)(struct op_ctx *c);
@@ -352,7 +474,7 @@ static const struct op_kind kinds[] = {
     {"rdonly", op_rdonly},   {"mount", op_mount},       {"mkdir", op_mkdir},
     {"symlink", op_symlink}, {"hostfile", op_hostfile},
     {"hostname", op_hostname},
-    {"loopback", op_loopback}, {"pivot", op_pivot},
+    {"loopback", op_loopback}, {"pivot", op_pivot},       {"lock", op_lock},
 };
 
 int run_ops(const struct plan *plan)

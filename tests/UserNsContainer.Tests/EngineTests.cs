@@ -105,7 +105,8 @@ public sealed class EngineTests
         Assert.Contains("mount tmpfs /tmp", ops);
         Assert.Contains("mount tmpfs /run", ops);
         Assert.Contains("mount devpts /dev/pts", ops);
-        Assert.Equal("pivot", ops.Last(o => !o.StartsWith("hostname") && !o.StartsWith("loopback")).Trim());
+        Assert.Equal("pivot", ops.Last(o => !o.StartsWith("hostname") && !o.StartsWith("loopback") && !o.StartsWith("lock")).Trim());
+        Assert.Equal("lock", ops.Last().Trim()); // the nested namespace that locks every mount comes last
         Assert.Equal("end", plan[^1][0]);
     }
 
