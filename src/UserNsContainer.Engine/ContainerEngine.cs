@@ -60,6 +60,7 @@ public sealed class ContainerEngine
             Group = spec.Group,
             Hostname = spec.Hostname,
             Writable = spec.Writable,
+            Nested = spec.Namespaces.HasFlag(NamespaceSet.Mnt),
             Created = DateTime.Now,
             Foreground = options.Foreground,
             State = ContainerState.Created,
@@ -120,9 +121,15 @@ public sealed class ContainerEngine
         try
         {
             Verbose($"Writing id maps of container '{handle.Name}' (pid {handle.Pid}): uid {string.Join(",", handle.UidMap.AsEnumerable())}, gid {string.Join(",", handle.GidMap.AsEnumerable())}.");
-            IdMapWriter.Write(handle.Pid, handle.UidMap, handle.GidMap, CallerUid, CallerGid);
+            var (outerUid, outerGid) = OuterMaps(handle, handle.UidMap, handle.GidMap);
+            IdMapWriter.Write(handle.Pid, outerUid!, outerGid!, CallerUid, CallerGid);
             Verbose($"Releasing container '{handle.Name}': mounts, pivot_root, exec.");
-            session.Release();
+            if (handle.Nested)
+                session.Release(IdMapRange.ToProcText(handle.UidMap), IdMapRange.ToProcText(handle.GidMap),
+                    IdMapRange.RootHostId(handle.UidMap).ToString(CultureInfo.InvariantCulture),
+                    IdMapRange.RootHostId(handle.GidMap).ToString(CultureInfo.InvariantCulture));
+            else
+                session.Release();
             handle.State = ContainerState.Running;
             if (!handle.Foreground)
             {
@@ -151,13 +158,21 @@ public sealed class ContainerEngine
             throw new UserNsContainerException("ContainerNotCreated", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' is {handle.State}; id maps can be set only while it is Created (New-UserNsContainer -NoStart).", handle,
                 "Create it with -NoStart, set the maps, then Start-UserNsContainer.");
-        SetProcessIdMaps(handle.Pid, uidMap, gidMap);
+        var (outerUid, outerGid) = OuterMaps(handle, uidMap, gidMap);
+        SetProcessIdMaps(handle.Pid, outerUid, outerGid);
         if (uidMap is not null)
             handle.UidMap = uidMap;
         if (gidMap is not null)
             handle.GidMap = gidMap;
         Store.Save(handle);
     }
+
+    /// <summary>The maps the kernel gets for the container's first (outer) namespace: for a
+    /// nested container the identity of the host ids, the real map going to the nested one.</summary>
+    private static (IdMapRange[]? Uid, IdMapRange[]? Gid) OuterMaps(ContainerHandle handle, IdMapRange[]? uid, IdMapRange[]? gid) =>
+        handle.Nested
+            ? (uid is null ? null : IdMapRange.Identity(uid), gid is null ? null : IdMapRange.Identity(gid))
+            : (uid, gid);
 
     /// <summary>Set-IdMap -ProcessId: writes maps for any process of yours that sits in a fresh
     /// user namespace waiting for them (e.g. one started by 'unshare --user').</summary>

@@ -42,6 +42,9 @@ public sealed class ContainerHandle
     public string[]? Command { get; set; }
     public string? Hostname { get; set; }
     public bool Writable { get; set; }
+    /// <summary>The container runs in a nested user namespace that locks its mounts; the
+    /// outer one maps host ids to themselves (DESIGN §5).</summary>
+    public bool Nested { get; set; }
 
     /// <summary>Host pid of the helper that watches the init and records its exit.</summary>
     public int MonitorPid { get; set; }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using UserNsContainer.Engine.Native;
 
@@ -85,9 +86,9 @@ internal sealed class ContainerSession : IDisposable
     }
 
     /// <summary>Lets the init go on: mounts, pivot, exec. Returns once the main process runs.</summary>
-    public void Release()
+    public void Release(params string[] goFields)
     {
-        _channel.Send("go");
+        _channel.Send(new[] { "go" }.Concat(goFields).ToArray());
         ExpectRecord("started");
         if (_detached)
             _channel.Dispose();

@@ -114,6 +114,15 @@ public sealed record IdMapRange(uint ContainerId, uint HostId, uint Count)
             ? r.HostId + (containerId - r.ContainerId)
             : OverflowId;
 
+    /// <summary>The same host ids mapped to themselves: the outer namespace's map when the
+    /// container runs in a nested one that takes the real map.</summary>
+    public static IdMapRange[] Identity(IEnumerable<IdMapRange> map) =>
+        map.Select(r => new IdMapRange(r.HostId, r.HostId, r.Count)).ToArray();
+
+    /// <summary>The host id the container's root (id 0) is; the first range's when 0 is unmapped.</summary>
+    public static uint RootHostId(IReadOnlyList<IdMapRange> map) =>
+        Maps(map, 0) ? ToHost(map, 0) : map[0].HostId;
+
     public static bool Maps(IEnumerable<IdMapRange> map, uint containerId) =>
         map.Any(r => containerId >= r.ContainerId && containerId - r.ContainerId < r.Count);
 }

@@ -42,6 +42,10 @@ struct plan {
     char *cwd;
     long uid, gid;          /* -1: stay root inside */
     int target;             /* enter: the process whose namespaces to join */
+    /* create, from the engine's "go": the nested namespace's maps (op lock) and the host ids
+     * the init takes in the outer one, whose map is the identity of those host ids */
+    char *inner_uid_map, *inner_gid_map;
+    long outer_uid, outer_gid;
     char **join;            /* enter: namespace names, in the order to join them */
     int nops;
     struct op *ops;
@@ -56,7 +60,7 @@ void send_simple(const char *verb, long a, long b);
 int read_plan(int fd, struct plan *plan);
 
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
-int run_ops(const struct plan *plan);
+int run_ops(struct plan *plan);
 
 /* init.c */
 int run_monitor(struct plan *plan);

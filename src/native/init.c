@@ -171,13 +171,41 @@ static void forward(pid_t main_pid, const struct signalfd_siginfo *si)
         kill(main_pid, (int)si->ssi_signo);
 }
 
-static void become_root(void)
+/* What came through the barrier after 'g': four NUL-terminated fields (nested uid map,
+ * nested gid map, outer uid, outer gid), or nothing. */
+static int read_release(struct plan *plan, int barrier)
 {
+    static char buf[16384];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof buf - 1 && ((n = read(barrier, buf + got, sizeof buf - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+        if (n > 0)
+            got += (size_t)n;
+    if (got == 0 || buf[0] != 'g')
+        return -1;
+    buf[got] = '\0';
+    char *f[4] = {NULL, NULL, NULL, NULL};
+    size_t pos = 1;
+    for (int i = 0; i < 4 && pos < got; i++) {
+        f[i] = buf + pos;
+        pos += strlen(buf + pos) + 1;
+    }
+    plan->inner_uid_map = f[0];
+    plan->inner_gid_map = f[1];
+    plan->outer_uid = parse_long(f[2], -1);
+    plan->outer_gid = parse_long(f[3], -1);
+    return 0;
+}
+
+static void become_root(const struct plan *plan)
+{
+    uid_t uid = plan->outer_uid >= 0 ? (uid_t)plan->outer_uid : 0;
+    gid_t gid = plan->outer_gid >= 0 ? (gid_t)plan->outer_gid : 0;
     /* Each may fail harmlessly: setgroups is denied for a self map (nothing to drop),
      * and id 0 may be unmapped (the init keeps its capabilities in the namespace). */
     if (setgroups(0, NULL) < 0 && errno != EPERM)
         return;
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
         return;
     /* changing credentials made us non-dumpable, which hands /proc/self to the host's root:
      * the nested namespace's map writer (op lock, same ids) must still open it */
@@ -188,12 +216,11 @@ static void become_root(void)
 static void run_init(struct plan *plan, int barrier, int endpipe)
 {
     struct end_report end = {END_SETUP_FAILED, 0};
-    char c;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (read(barrier, &c, 1) != 1)
+    if (read_release(plan, barrier) < 0)
         _exit(125);
     close(barrier);
-    become_root();
+    become_root(plan);
     if (!(plan->clone_flags & CLONE_NEWPID))
         prctl(PR_SET_CHILD_SUBREAPER, 1);
     if ((plan->clone_flags & CLONE_NEWNS) && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
@@ -298,8 +325,9 @@ static void write_status(const struct plan *plan, const struct end_report *end)
     rename(tmp, plan->status_path);
 }
 
-/* Waits for "go"; returns 0, or -1 when the engine went away or said "abort". */
-static int wait_for_go(void)
+/* Waits for "go" and passes it on through the barrier: 'g', then the go record's fields,
+ * each NUL-terminated. Returns 0, or -1 when the engine went away or said "abort". */
+static int release_on_go(int barrier)
 {
     for (;;) {
         struct record rec;
@@ -307,6 +335,11 @@ static int wait_for_go(void)
             return -1;
         int go = rec.nfields > 0 && strcmp(rec.fields[0], "go") == 0;
         int abort_ = rec.nfields > 0 && strcmp(rec.fields[0], "abort") == 0;
+        if (go) {
+            write_full(barrier, "g", 1);
+            for (int i = 1; i < rec.nfields; i++)
+                write_full(barrier, rec.fields[i], strlen(rec.fields[i]) + 1);
+        }
         free_record(&rec);
         if (go)
             return 0;
@@ -364,12 +397,11 @@ int run_monitor(struct plan *plan)
     if (logp[1] >= 0)
         close(logp[1]);
     send_simple("pid", init, getpid());
-    if (wait_for_go() < 0) {
+    if (release_on_go(barrier[1]) < 0) {
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         return 1;
     }
-    write_full(barrier[1], "g", 1);
     close(barrier[1]);
 
     struct log_relay log = {.in = logp[0], .out = -1, .path = plan->log_path, .max = plan->log_max};

@@ -30,6 +30,7 @@
 static int newroot_fd = -1;
 
 struct op_ctx {
+    const struct plan *plan;
     const struct op *op;
     const char *name;      /* the step as reported: an operation may fail in a sub-step */
     const char *path;      /* what to name in an error record */
@@ -389,39 +390,22 @@ static int write_proc(pid_t pid, const char *file, const char *text)
     return w == len ? 0 : -1;
 }
 
-/* The identity of this namespace's map ("cid cid count" per line), for the nested one. */
-static int identity_map(const char *file, char *out, size_t n)
-{
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/self/%s", file);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r < 0)
-        return -1;
-    buf[r] = '\0';
-    size_t used = 0;
-    out[0] = '\0';
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-        unsigned long cid, hid, count;
-        if (sscanf(line, "%lu %lu %lu", &cid, &hid, &count) == 3)
-            used += (size_t)snprintf(out + used, n - used, "%lu %lu %lu\n", cid, cid, count);
-    }
-    return used > 0 ? 0 : -1;
-}
-
 /* Lock every mount (DESIGN §5): move into a nested user and mount namespace. The mount
  * tree is copied into a less privileged namespace, so the kernel locks it: read-only stays
  * read-only and nothing can be unmounted to show what lies beneath, even for root inside.
- * A child still in this (outer) namespace writes the nested one's identity maps. */
+ * The outer namespace maps host ids to themselves, so the nested one takes the container's
+ * own map (sent with "go"), and /proc/self/uid_map inside shows the host ids. A child still
+ * in the outer namespace writes it. */
 static int op_lock(struct op_ctx *c)
 {
-    char umap[4096], gmap[4096], deny[16] = "";
+    const char *umap = c->plan->inner_uid_map, *gmap = c->plan->inner_gid_map;
+    char deny[16] = "";
     c->path = "user+mnt";
-    if (identity_map("uid_map", umap, sizeof umap) < 0 || identity_map("gid_map", gmap, sizeof gmap) < 0)
+    if (umap == NULL || gmap == NULL || *umap == '\0' || *gmap == '\0') {
+        c->detail = "no map for the nested namespace";
+        errno = EINVAL;
         return -1;
+    }
     int sg = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
     if (sg >= 0) {
         ssize_t r = read(sg, deny, sizeof deny - 1);
@@ -477,12 +461,12 @@ static const struct op_kind kinds[] = {
     {"loopback", op_loopback}, {"pivot", op_pivot},       {"lock", op_lock},
 };
 
-int run_ops(const struct plan *plan)
+int run_ops(struct plan *plan)
 {
     for (int i = 0; i < plan->nops; i++) {
         const struct op *op = &plan->ops[i];
         const char *name = op->rec.fields[1];
-        struct op_ctx c = {.op = op, .name = name, .path = "", .detail = ""};
+        struct op_ctx c = {.plan = plan, .op = op, .name = name, .path = "", .detail = ""};
         const struct op_kind *k = NULL;
         for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
             if (strcmp(kinds[j].name, name) == 0)

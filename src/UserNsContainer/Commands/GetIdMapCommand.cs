@@ -58,9 +58,10 @@ public sealed class GetIdMapCommand : ContainerCmdletBase
     protected override void ProcessContainer(ContainerHandle container)
     {
         Engine.Refresh(container);
-        if (container.State == ContainerState.Exited)
+        if (container.State == ContainerState.Exited || (container.State == ContainerState.Created && container.Nested))
         {
-            // the kernel's maps are gone with the process; the handle keeps what was written
+            // exited: the kernel's maps are gone with the process; created: the nested namespace
+            // that takes the real map does not exist yet. The handle keeps the container's map.
             EmitMaps(container.Pid, container.Name, container.UidMap, container.GidMap);
             return;
         }
