@@ -61,6 +61,7 @@ public sealed class ContainerEngine
             Hostname = spec.Hostname,
             Writable = spec.Writable,
             Nested = spec.Namespaces.HasFlag(NamespaceSet.Mnt),
+            Binds = spec.Binds.ToArray(),
             Created = DateTime.Now,
             Foreground = options.Foreground,
             State = ContainerState.Created,
@@ -76,7 +77,7 @@ public sealed class ContainerEngine
         {
             Store.Save(handle);
             var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, Store.StatusPath(id));
-            var plan = PlanBuilder.Build(spec, launch);
+            var plan = PlanBuilder.Settings(spec, launch);
             Verbose($"Starting the helper for container '{handle.Name}' ({plan.Count} plan records, namespaces {string.Join(",", handle.Namespaces)}).");
             session = ContainerSession.Launch(spec, plan, options.Foreground ? options.Stdio : StdioMode.Detached);
             handle.Pid = session.InitPid;
@@ -123,7 +124,9 @@ public sealed class ContainerEngine
             Verbose($"Writing id maps of container '{handle.Name}' (pid {handle.Pid}): uid {string.Join(",", handle.UidMap.AsEnumerable())}, gid {string.Join(",", handle.GidMap.AsEnumerable())}.");
             var (outerUid, outerGid) = OuterMaps(handle, handle.UidMap, handle.GidMap);
             IdMapWriter.Write(handle.Pid, outerUid!, outerGid!, CallerUid, CallerGid);
-            Verbose($"Releasing container '{handle.Name}': mounts, pivot_root, exec.");
+            var ops = PlanBuilder.Ops(session.Spec, handle.Binds);
+            Verbose($"Releasing container '{handle.Name}': {ops.Count} setup operations ({handle.Binds.Length} binds), pivot_root, exec.");
+            session.SendOps(ops);
             if (handle.Nested)
                 session.Release(IdMapRange.ToProcText(handle.UidMap), IdMapRange.ToProcText(handle.GidMap),
                     IdMapRange.RootHostId(handle.UidMap).ToString(CultureInfo.InvariantCulture),

@@ -45,6 +45,8 @@ public sealed class ContainerHandle
     /// <summary>The container runs in a nested user namespace that locks its mounts; the
     /// outer one maps host ids to themselves (DESIGN §5).</summary>
     public bool Nested { get; set; }
+    /// <summary>Host paths bound in, in the order they are mounted.</summary>
+    public Engine.BindMount[] Binds { get; set; } = Array.Empty<Engine.BindMount>();
 
     /// <summary>Host pid of the helper that watches the init and records its exit.</summary>
     public int MonitorPid { get; set; }

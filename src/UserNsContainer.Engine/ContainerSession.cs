@@ -86,6 +86,9 @@ internal sealed class ContainerSession : IDisposable
     }
 
     /// <summary>Lets the init go on: mounts, pivot, exec. Returns once the main process runs.</summary>
+    /// <summary>The setup operations, sent before "go" (the monitor hands them to the init).</summary>
+    public void SendOps(IEnumerable<string[]> ops) => _channel.SendAll(ops);
+
     public void Release(params string[] goFields)
     {
         _channel.Send(new[] { "go" }.Concat(goFields).ToArray());

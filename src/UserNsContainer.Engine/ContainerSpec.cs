@@ -30,6 +30,8 @@ public sealed class ContainerSpec
     /// <summary>The main process's uid and gid inside; null: root.</summary>
     public uint? User { get; set; }
     public uint? Group { get; set; }
+    /// <summary>Host paths bound in, in order.</summary>
+    public List<BindMount> Binds { get; set; } = new();
 
     private static readonly Regex NamePattern = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", RegexOptions.CultureInvariant);
     private static readonly Regex HostnamePattern = new("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", RegexOptions.CultureInvariant);
@@ -48,6 +50,7 @@ public sealed class ContainerSpec
                 "1 to 63 characters: letters, digits, '_', '.', '-', starting with a letter or digit");
         ValidateRoot();
         ValidateHostname();
+        ValidateBinds();
         ValidateIdMaps(callerUid, callerGid);
         ValidateUser();
         ValidateProcess(RootFs ?? "/", hostTerm);
@@ -60,6 +63,14 @@ public sealed class ContainerSpec
         ValidateWorkingDirectory();
         ValidateEnvironment(hostTerm);
         ValidateCommand(lookupRoot);
+    }
+
+    private void ValidateBinds()
+    {
+        if (Binds.Count > 0 && !Namespaces.HasFlag(NamespaceSet.Mnt))
+            throw new InvalidSpecException("BindNeedsMountNamespace", "Bind", Binds[0].ToString(),
+                "binds need the mnt namespace: add 'mnt' to -Namespace");
+        Binds = Binds.Select(b => b.Validate("Bind")).ToList();
     }
 
     private void ValidateIdMaps(uint callerUid, uint callerGid)

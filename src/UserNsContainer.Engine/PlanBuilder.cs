@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace UserNsContainer.Engine;
 
@@ -20,7 +21,8 @@ public static class PlanBuilder
 
     public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath);
 
-    public static List<string[]> Build(ContainerSpec spec, LaunchOptions launch)
+    /// <summary>What the helper needs before it clones: namespaces, launch mode, the process.</summary>
+    public static List<string[]> Settings(ContainerSpec spec, LaunchOptions launch)
     {
         var plan = new List<string[]>
         {
@@ -40,26 +42,40 @@ public static class PlanBuilder
         var cwd = spec.WorkingDirectory ?? (spec.Namespaces.HasFlag(NamespaceSet.Mnt) ? "/" : null);
         if (cwd is not null)
             plan.Add(new[] { "cwd", cwd });
+        plan.Add(new[] { "end" });
+        return plan;
+    }
+
+    /// <summary>The setup operations, in order; sent when the container is released, so binds
+    /// added to a Created container are part of them.</summary>
+    public static List<string[]> Ops(ContainerSpec spec, IReadOnlyList<BindMount> binds)
+    {
+        var plan = new List<string[]>();
         if (spec.Namespaces.HasFlag(NamespaceSet.Mnt))
-            AddFileSystem(plan, spec);
+            AddFileSystem(plan, spec, binds);
         if (spec.Namespaces.HasFlag(NamespaceSet.Uts) && spec.Hostname is not null)
             plan.Add(Op("hostname", spec.Hostname));
         if (spec.Namespaces.HasFlag(NamespaceSet.Net))
             plan.Add(Op("loopback"));
         if (spec.Namespaces.HasFlag(NamespaceSet.Mnt))
             plan.Add(Op("lock")); // last: from here the mounts hold even against root inside
-        plan.Add(new[] { "end" });
         return plan;
     }
 
-    private static void AddFileSystem(List<string[]> plan, ContainerSpec spec)
+    private static void AddFileSystem(List<string[]> plan, ContainerSpec spec, IReadOnlyList<BindMount> binds)
     {
         var ns = spec.Namespaces;
         plan.Add(Op("base", SetupBase));
         plan.Add(Op("root", spec.RootFs ?? "/"));
         if (spec.RootFs is not null)
+        {
             foreach (var dir in new[] { "/proc", "/dev", "/tmp", "/sys", "/run" })
                 plan.Add(Op("mkdir", dir, "755", "s")); // mount points a bare image may lack
+            // bind targets an image lacks, made while it is still writable (Charliecloud's DST_CREATE);
+            // never in the host's root, and not where a fresh tmpfs will be mounted
+            foreach (var b in binds.Where(b => !b.NoCreate && !b.UnderFreshMount && (!b.Optional || !b.SourceMissing)))
+                plan.Add(Op("mkdir", b.Target, b.SourceIsDirectory ? "755" : "644", b.SourceIsDirectory ? "b" : "bf"));
+        }
         if (!spec.Writable)
             plan.Add(Op("rdonly", "/"));
         if (ns.HasFlag(NamespaceSet.Pid))
@@ -74,6 +90,8 @@ public static class PlanBuilder
         else if (spec.RootFs is not null)
             plan.Add(Op("bind", "/sys", "/sys", "ro"));
         AddAccounts(plan, spec);
+        foreach (var b in binds)
+            plan.Add(Op("bind", b.Source, b.Target, BindFlags(b)));
         plan.Add(Op("pivot"));
     }
 
@@ -103,6 +121,9 @@ public static class PlanBuilder
         plan.Add(Op("symlink", "/proc/self/fd/1", "/dev/stdout"));
         plan.Add(Op("symlink", "/proc/self/fd/2", "/dev/stderr"));
     }
+
+    private static string BindFlags(BindMount b) =>
+        (b.NonRecursive ? "" : "r") + (b.ReadOnly ? "o" : "") + (b.Optional ? "f" : "") + (b.NoCreate ? "" : "c");
 
     private static string Flags(ulong f) => f.ToString(CultureInfo.InvariantCulture);
 

@@ -58,6 +58,8 @@ int send_fields(int fd, const char *const *fields, int n);
 void send_error(int step, const char *op, const char *path, int err, const char *detail);
 void send_simple(const char *verb, long a, long b);
 int read_plan(int fd, struct plan *plan);
+void add_op(struct plan *plan, struct record *rec);
+int parse_record(char *buf, size_t n, struct record *rec);
 
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
 int run_ops(struct plan *plan);

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,30 +172,45 @@ static void forward(pid_t main_pid, const struct signalfd_siginfo *si)
         kill(main_pid, (int)si->ssi_signo);
 }
 
-/* What came through the barrier after 'g': four NUL-terminated fields (nested uid map,
- * nested gid map, outer uid, outer gid), or nothing. */
+static int read_full(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* What comes through the barrier: frames (u32 length, then a record), first the setup
+ * operations, last the engine's "go" with the nested namespace's maps and the ids to take
+ * in the outer one. Returns 0, or -1 when the monitor went away. */
 static int read_release(struct plan *plan, int barrier)
 {
-    static char buf[16384];
-    size_t got = 0;
-    ssize_t n;
-    while (got < sizeof buf - 1 && ((n = read(barrier, buf + got, sizeof buf - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
-        if (n > 0)
-            got += (size_t)n;
-    if (got == 0 || buf[0] != 'g')
-        return -1;
-    buf[got] = '\0';
-    char *f[4] = {NULL, NULL, NULL, NULL};
-    size_t pos = 1;
-    for (int i = 0; i < 4 && pos < got; i++) {
-        f[i] = buf + pos;
-        pos += strlen(buf + pos) + 1;
+    for (;;) {
+        uint32_t len;
+        if (read_full(barrier, &len, sizeof len) < 0 || len == 0 || len > MAX_MSG)
+            return -1;
+        char *buf = malloc((size_t)len + 1);
+        struct record rec;
+        if (buf == NULL || read_full(barrier, buf, len) < 0 || parse_record(buf, len, &rec) < 0)
+            return -1;
+        buf[len] = '\0';
+        if (rec.nfields > 0 && strcmp(rec.fields[0], "go") == 0) {
+            plan->inner_uid_map = rec.nfields > 1 ? rec.fields[1] : NULL;
+            plan->inner_gid_map = rec.nfields > 2 ? rec.fields[2] : NULL;
+            plan->outer_uid = parse_long(rec.nfields > 3 ? rec.fields[3] : NULL, -1);
+            plan->outer_gid = parse_long(rec.nfields > 4 ? rec.fields[4] : NULL, -1);
+            return 0;
+        }
+        if (rec.nfields > 1 && strcmp(rec.fields[0], "op") == 0)
+            add_op(plan, &rec);
     }
-    plan->inner_uid_map = f[0];
-    plan->inner_gid_map = f[1];
-    plan->outer_uid = parse_long(f[2], -1);
-    plan->outer_gid = parse_long(f[3], -1);
-    return 0;
 }
 
 static void become_root(const struct plan *plan)
@@ -325,20 +341,22 @@ static void write_status(const struct plan *plan, const struct end_report *end)
     rename(tmp, plan->status_path);
 }
 
-/* Waits for "go" and passes it on through the barrier: 'g', then the go record's fields,
- * each NUL-terminated. Returns 0, or -1 when the engine went away or said "abort". */
+/* Passes the setup operations and then "go" on to the init, each as a frame (u32 length,
+ * then the record). Returns 0, or -1 when the engine went away or said "abort". */
 static int release_on_go(int barrier)
 {
     for (;;) {
         struct record rec;
         if (recv_record(CTL_FD, &rec) < 0)
             return -1;
-        int go = rec.nfields > 0 && strcmp(rec.fields[0], "go") == 0;
-        int abort_ = rec.nfields > 0 && strcmp(rec.fields[0], "abort") == 0;
-        if (go) {
-            write_full(barrier, "g", 1);
-            for (int i = 1; i < rec.nfields; i++)
-                write_full(barrier, rec.fields[i], strlen(rec.fields[i]) + 1);
+        const char *verb = rec.nfields > 0 ? rec.fields[0] : "";
+        int go = strcmp(verb, "go") == 0, abort_ = strcmp(verb, "abort") == 0;
+        if (go || strcmp(verb, "op") == 0) {
+            uint32_t len = 0;
+            for (int i = 0; i < rec.nfields; i++)
+                len += (uint32_t)strlen(rec.fields[i]) + 1;
+            write_full(barrier, &len, sizeof len);
+            write_full(barrier, rec.buf, len);
         }
         free_record(&rec);
         if (go)

@@ -203,6 +203,7 @@ static int op_bind(struct op_ctx *c)
     char src[4096], target[64];
     struct stat st;
     c->path = arg(c->op, 0);
+    c->name = "bind-source";
     int sfd = open_source(c->path, has_flag(flags, 'b'));
     if (sfd < 0 || fstat(sfd, &st) < 0) {
         int saved = errno;
@@ -214,6 +215,7 @@ static int op_bind(struct op_ctx *c)
     fd_path(src, sizeof src, sfd);
     c->path = arg(c->op, 1);
     c->name = "mkdir";
+    c->detail = "bind target";
     if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0)
         return has_flag(flags, 's') ? 0 : -1;
     c->name = "bind";
@@ -276,13 +278,19 @@ static int op_mount(struct op_ctx *c)
     return r;
 }
 
-/* mkdir DST MODE [s]: with s, a failure is not an error (a read-only image). */
+/* mkdir DST MODE FLAGS: s soft (a failure is not an error: a read-only image), f an empty
+ * file instead of a directory (the mount point of a file bind), b a bind target. */
 static int op_mkdir(struct op_ctx *c)
 {
+    const char *flags = arg(c->op, 2);
     c->path = arg(c->op, 0);
+    if (has_flag(flags, 'b'))
+        c->detail = "bind target";
     mode_t mode = (mode_t)strtol(arg(c->op, 1), NULL, 8);
-    if (create_in_root(c->path, 'd', mode) < 0)
-        return has_flag(arg(c->op, 2), 's') ? 0 : -1;
+    if (create_in_root(c->path, has_flag(flags, 'f') ? 'f' : 'd', mode) < 0)
+        return has_flag(flags, 's') ? 0 : -1;
+    if (has_flag(flags, 'f') || has_flag(flags, 'b'))
+        return 0;
     int fd = open_in_root(c->path);
     if (fd < 0)
         return -1;

@@ -135,12 +135,34 @@ static int apply_setting(struct plan *plan, struct record *rec)
     return 0;
 }
 
+void add_op(struct plan *plan, struct record *rec)
+{
+    if (plan->nops % 16 == 0)
+        plan->ops = realloc(plan->ops, (size_t)(plan->nops + 16) * sizeof(struct op));
+    plan->ops[plan->nops].index = plan->nops;
+    plan->ops[plan->nops++].rec = *rec;
+}
+
+/* Splits a raw record (NUL-separated fields) into rec; rec keeps buf. */
+int parse_record(char *buf, size_t n, struct record *rec)
+{
+    rec->buf = buf;
+    rec->fields = calloc(MAX_FIELDS, sizeof(char *));
+    rec->nfields = 0;
+    if (rec->fields == NULL)
+        return -1;
+    for (size_t i = 0; i < n && rec->nfields < MAX_FIELDS;) {
+        rec->fields[rec->nfields++] = buf + i;
+        i += strlen(buf + i) + 1;
+    }
+    return 0;
+}
+
 int read_plan(int fd, struct plan *plan)
 {
     memset(plan, 0, sizeof *plan);
     plan->uid = plan->gid = -1;
-    int cap = 16;
-    plan->ops = calloc((size_t)cap, sizeof(struct op));
+    plan->outer_uid = plan->outer_gid = -1;
     for (;;) {
         struct record rec;
         if (recv_record(fd, &rec) < 0)
@@ -154,12 +176,7 @@ int read_plan(int fd, struct plan *plan)
             break;
         }
         if (strcmp(rec.fields[0], "op") == 0 && rec.nfields >= 2) {
-            if (plan->nops == cap) {
-                cap *= 2;
-                plan->ops = realloc(plan->ops, (size_t)cap * sizeof(struct op));
-            }
-            plan->ops[plan->nops].index = plan->nops;
-            plan->ops[plan->nops++].rec = rec;
+            add_op(plan, &rec);
             continue;
         }
         if (apply_setting(plan, &rec) < 0) {

@@ -95,8 +95,8 @@ public sealed class EngineTests
     {
         var spec = new ContainerSpec { Command = new[] { "/bin/true" } };
         spec.Validate(0, 0, null);
-        var plan = PlanBuilder.Build(spec, new PlanBuilder.LaunchOptions(false, null, 0, null));
-        var ops = plan.Where(r => r[0] == "op").Select(r => r[1] + " " + string.Join(' ', r.Skip(2).Take(2))).ToList();
+        var settings = PlanBuilder.Settings(spec, new PlanBuilder.LaunchOptions(false, null, 0, null));
+        var ops = PlanBuilder.Ops(spec, spec.Binds).Select(r => r[1] + " " + string.Join(' ', r.Skip(2).Take(2))).ToList();
         Assert.Equal("base /tmp", ops[0]);
         Assert.Equal("root /", ops[1].Trim());
         Assert.Equal("rdonly /", ops[2].Trim());
@@ -107,7 +107,8 @@ public sealed class EngineTests
         Assert.Contains("mount devpts /dev/pts", ops);
         Assert.Equal("pivot", ops.Last(o => !o.StartsWith("hostname") && !o.StartsWith("loopback") && !o.StartsWith("lock")).Trim());
         Assert.Equal("lock", ops.Last().Trim()); // the nested namespace that locks every mount comes last
-        Assert.Equal("end", plan[^1][0]);
+        Assert.Equal("end", settings[^1][0]);
+        Assert.DoesNotContain(settings, r => r[0] == "op"); // the ops follow at release
     }
 
     [Fact]
@@ -115,12 +116,11 @@ public sealed class EngineTests
     {
         var noPid = new ContainerSpec { Command = new[] { "/bin/true" }, Namespaces = Namespaces.Parse(new[] { "mnt" }) };
         noPid.Validate(0, 0, null);
-        var plan = PlanBuilder.Build(noPid, new PlanBuilder.LaunchOptions(false, null, 0, null));
-        Assert.Contains(plan, r => r.SequenceEqual(new[] { "op", "bind", "/proc", "/proc", "r" }));
+        Assert.Contains(PlanBuilder.Ops(noPid, noPid.Binds), r => r.SequenceEqual(new[] { "op", "bind", "/proc", "/proc", "r" }));
 
         var noMnt = new ContainerSpec { Command = new[] { "/bin/true" }, Namespaces = Namespaces.Parse(new[] { "user" }) };
         noMnt.Validate(0, 0, null);
-        Assert.DoesNotContain(PlanBuilder.Build(noMnt, new PlanBuilder.LaunchOptions(false, null, 0, null)), r => r[0] == "op");
+        Assert.DoesNotContain(PlanBuilder.Ops(noMnt, noMnt.Binds), r => r[1] is "base" or "root" or "bind" or "mount" or "lock");
     }
 
     [Fact]

@@ -1,0 +1,84 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>A host directory or file bound into the container (Mount-ContainerBind, -Bind).</summary>
+public sealed record BindMount
+{
+    /// <summary>The host path, resolved as the caller (no symlink left in it).</summary>
+    public string Source { get; init; } = "";
+    /// <summary>The absolute path inside the container.</summary>
+    public string Target { get; init; } = "";
+    public bool ReadOnly { get; init; }
+    /// <summary>A missing source is skipped (Charliecloud's SRC_OPTIONAL).</summary>
+    public bool Optional { get; init; }
+    /// <summary>The target must exist (no DST_CREATE).</summary>
+    public bool NoCreate { get; init; }
+    public bool NonRecursive { get; init; }
+    /// <summary>Files keep their on-disk owners inside (an idmapped mount).</summary>
+    public bool IdMap { get; init; }
+
+    public override string ToString() => $"{Source}:{Target}{(ReadOnly ? ":ro" : "")}";
+
+    /// <summary>Parses 'SOURCE:TARGET[:ro|:rw]'.</summary>
+    public static BindMount Parse(string text, string parameter)
+    {
+        var parts = text.Split(':');
+        if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || parts[1].Length == 0 ||
+            (parts.Length == 3 && parts[2] != "ro" && parts[2] != "rw"))
+            throw new InvalidSpecException("InvalidBind", parameter, text,
+                "'SOURCE:TARGET' or 'SOURCE:TARGET:ro' (or a hashtable with Source, Target, ReadOnly, Optional, NoCreate, NonRecursive)");
+        return new BindMount { Source = parts[0], Target = parts[1], ReadOnly = parts.Length == 3 && parts[2] == "ro" };
+    }
+
+    /// <summary>Checks the target and resolves the source on the host, as the caller.</summary>
+    public BindMount Validate(string parameter)
+    {
+        if (Target.Length < 2 || Target[0] != '/' || Target.Contains('\0'))
+            throw new InvalidSpecException("InvalidBindTarget", parameter, Target, "an absolute path inside the container other than /, such as /data");
+        if (Source.Length == 0 || Source[0] != '/' || Source.Contains('\0'))
+            throw new InvalidSpecException("InvalidBindSource", parameter, Source, "an absolute host path");
+        var real = RealPath(Source);
+        if (real is null)
+        {
+            if (Optional)
+                return this; // skipped at mount time if still missing
+            throw new InvalidSpecException("BindSourceNotFound", parameter, Source,
+                "an existing host directory or file that you can read (or mark the bind Optional)");
+        }
+        return this with { Source = real };
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern IntPtr realpath(string path, IntPtr resolved);
+
+    [DllImport("libc")]
+    private static extern void free(IntPtr p);
+
+    /// <summary>realpath(3), as the caller: every symlink resolved the way the caller sees them.</summary>
+    public static string? RealPath(string path)
+    {
+        var p = realpath(path, IntPtr.Zero);
+        if (p == IntPtr.Zero)
+            return null;
+        try
+        {
+            return Marshal.PtrToStringUTF8(p);
+        }
+        finally
+        {
+            free(p);
+        }
+    }
+
+    /// <summary>Under a mount the container always gets fresh (so a missing target can be made there).</summary>
+    internal bool UnderFreshMount => IsUnder("/tmp") || IsUnder("/run") || IsUnder("/dev");
+
+    private bool IsUnder(string dir) => Target == dir || Target.StartsWith(dir + "/", StringComparison.Ordinal);
+
+    internal bool SourceIsDirectory => !File.Exists(Source);
+
+    internal bool SourceMissing => !File.Exists(Source) && !Directory.Exists(Source);
+}
