@@ -20,6 +20,8 @@
         'Set-IdMap'
         'Get-IdMap'
         'Enter-ContainerNamespace'
+        'Mount-ContainerBind'
+        'Dismount-ContainerBind'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

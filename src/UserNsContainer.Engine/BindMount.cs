@@ -19,6 +19,8 @@ public sealed record BindMount
     public bool NonRecursive { get; init; }
     /// <summary>Files keep their on-disk owners inside (an idmapped mount).</summary>
     public bool IdMap { get; init; }
+    /// <summary>Bound into a running container (not locked, so it can be dismounted).</summary>
+    public bool Live { get; init; }
 
     public override string ToString() => $"{Source}:{Target}{(ReadOnly ? ":ro" : "")}";
 

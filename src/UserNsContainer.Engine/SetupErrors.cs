@@ -17,12 +17,23 @@ internal static class SetupErrors
         int errno = int.TryParse(rec.Length > 4 ? rec[4] : "", out var e) ? e : 0;
         if (op == "clone")
             return CloneRefused(errno);
-        var (id, cause, fix) = Explain(op, path, errno, spec);
+        string detail = rec.Length > 5 ? rec[5] : "";
+        var (id, cause, fix) = detail == "bind target" ? ExplainBindTarget(path, errno) : Explain(op, path, errno, spec);
         return new ContainerSetupException(id, step, op, path, errno, cause, fix);
     }
 
+    private static (string Id, string Cause, string? Fix) ExplainBindTarget(string path, int errno) => errno switch
+    {
+        ELOOP => ("SymlinkRefused", $"The bind target '{path}' resolves through a symlink loop in the image.", "Fix the image's symlinks or choose another target."),
+        ENOENT => ("BindTargetMissing", $"The bind target '{path}' does not exist in the container (and -NoCreate forbids making it).", "Create it in the image or drop -NoCreate."),
+        _ => ("BindTargetMissing", $"The bind target '{path}' does not exist and cannot be made: the host's root and images you cannot write are never changed.",
+            "Pick a target that exists (or one under /tmp or /run), or use a -RootFs image you own."),
+    };
+
     private static (string Id, string Cause, string? Fix) Explain(string op, string path, int errno, ContainerSpec spec) => (op, errno) switch
     {
+        ("bind-source", ENOENT) => ("BindSourceNotFound", $"The bind source '{path}' disappeared before it could be mounted.", "Check the host path, or mark the bind Optional."),
+        ("bind-source", ELOOP) => ("BindSourceChanged", $"The bind source '{path}' became a symlink after it was resolved; it is not followed.", null),
         ("exec", ENOENT) => ("CommandNotFound", $"'{path}' was not found in the container (PATH={spec.Environment.GetValueOrDefault("PATH")}).",
             "Give the full path of a program that exists in the container root."),
         ("exec", EACCES) or ("exec", ENOEXEC) => ("CommandNotExecutable", $"'{path}' cannot be executed in the container.",

@@ -63,6 +63,8 @@ int parse_record(char *buf, size_t n, struct record *rec);
 
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
 int run_ops(struct plan *plan);
+int hot_bind(const struct plan *plan);
+int hot_unbind(const struct plan *plan);
 
 /* init.c */
 int run_monitor(struct plan *plan);

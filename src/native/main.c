@@ -8,7 +8,12 @@
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "enter") != 0)) {
+    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind"};
+    int mode = -1;
+    for (int i = 0; argc >= 2 && i < 4; i++)
+        if (strcmp(argv[1], modes[i]) == 0)
+            mode = i;
+    if (mode < 0) {
         fprintf(stderr, "usnc-helper: internal program of UserNsContainer; not for direct use\n");
         return 2;
     }
@@ -16,5 +21,14 @@ int main(int argc, char **argv)
     struct plan plan;
     if (read_plan(CTL_FD, &plan) < 0)
         return 1;
-    return strcmp(argv[1], "enter") == 0 ? run_enter(&plan) : run_monitor(&plan);
+    switch (mode) {
+    case 1:
+        return run_enter(&plan);
+    case 2:
+        return hot_bind(&plan) < 0 ? 1 : 0;
+    case 3:
+        return hot_unbind(&plan) < 0 ? 1 : 0;
+    default:
+        return run_monitor(&plan);
+    }
 }

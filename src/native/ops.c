@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sched.h>
+#include <linux/nsfs.h>
 #include <unistd.h>
 
 #define NEWROOT "/newroot"
@@ -492,4 +493,142 @@ int run_ops(struct plan *plan)
         }
     }
     return 0;
+}
+
+/* ---- hot-plug: binds into a running container ---------------------------------------- */
+
+#define OPEN_TREE_CLONE_ 1
+#define MOVE_F_EMPTY 0x4
+#define MOVE_T_EMPTY 0x40
+
+static int sys_open_tree(int dfd, const char *path, unsigned int flags)
+{
+    return (int)syscall(SYS_open_tree, dfd, path, flags);
+}
+
+static int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags)
+{
+    return (int)syscall(SYS_move_mount, from_fd, from, to_fd, to, flags);
+}
+
+static int ns_fd(int pid, const char *ns)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, ns);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Joins the container's outer user namespace (the owner of its nested one) and returns the
+ * nested one's fd, or -1. */
+static int join_outer(int pid, int *inner)
+{
+    *inner = ns_fd(pid, "user");
+    if (*inner < 0)
+        return -1;
+    int outer = ioctl(*inner, NS_GET_PARENT);
+    if (outer < 0)
+        return -1;
+    int r = setns(outer, CLONE_NEWUSER);
+    close(outer);
+    return r;
+}
+
+/* hot-bind: SRC DST FLAGS (r recursive, o read-only, c create target). A read-only bind is
+ * made read-only in a mount namespace of the outer user namespace, then copied into one of
+ * the nested namespace, which locks it; only then is it moved into the container. */
+int hot_bind(const struct plan *plan)
+{
+    if (plan->nops != 1 || plan->ops[0].rec.nfields < 5) {
+        send_error(-1, "plan", "", EINVAL, "hot-bind takes one bind operation");
+        return -1;
+    }
+    const struct op *op = &plan->ops[0];
+    const char *src = arg(op, 0), *dst = arg(op, 1), *flags = arg(op, 2);
+    struct op_ctx c = {.plan = plan, .op = op, .name = "setns", .path = "user", .detail = ""};
+    int inner = -1, mnt = ns_fd(plan->target, "mnt"), tree = -1;
+    const char *stage = "/tmp";
+    unsigned int recursive = has_flag(flags, 'r') ? AT_RECURSIVE : 0;
+    if (mnt < 0 || join_outer(plan->target, &inner) < 0)
+        goto fail;
+    c.name = "unshare";
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        goto fail;
+    c.name = "bind-source";
+    c.path = src;
+    tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE_ | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | recursive);
+    if (tree < 0)
+        goto fail;
+    if (has_flag(flags, 'o')) {
+        c.name = "bind";
+        /* read-only here, then a copy into the nested namespace locks it */
+        if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0 ||
+            mount("tmpfs", stage, "tmpfs", 0, "mode=0700") < 0)
+            goto fail;
+        int st = open(stage, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (st < 0 || mkdirat(st, "b", 0700) < 0 || sys_move_mount(tree, "", st, "b", MOVE_F_EMPTY) < 0)
+            goto fail;
+        close(st);
+        close(tree);
+        c.name = "setns";
+        c.path = "user (nested)";
+        if (setns(inner, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0)
+            goto fail;
+        c.name = "bind";
+        c.path = src;
+        tree = sys_open_tree(AT_FDCWD, "/tmp/b", OPEN_TREE_CLONE_ | O_CLOEXEC | AT_RECURSIVE);
+        if (tree < 0)
+            goto fail;
+    } else {
+        c.name = "setns";
+        c.path = "user (nested)";
+        if (setns(inner, CLONE_NEWUSER) < 0)
+            goto fail;
+    }
+    c.name = "setns";
+    c.path = "mnt";
+    if (setns(mnt, CLONE_NEWNS) < 0 || chdir("/") < 0)
+        goto fail;
+    newroot_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct stat sst;
+    c.name = "mkdir";
+    c.path = dst;
+    c.detail = "bind target";
+    if (fstat(tree, &sst) < 0 || (has_flag(flags, 'c') && create_in_root(dst, S_ISDIR(sst.st_mode) ? 'd' : 'f', 0644) < 0))
+        goto fail;
+    c.detail = "";
+    int tfd = open_in_root(dst);
+    c.name = "bind";
+    if (tfd < 0 || sys_move_mount(tree, "", tfd, "", MOVE_F_EMPTY | MOVE_T_EMPTY) < 0)
+        goto fail;
+    send_simple("started", 0, 0);
+    send_simple("exit", 0, 0);
+    return 0;
+fail:;
+    int err = errno;
+    send_error(0, c.name, c.path, err, c.detail);
+    send_simple("exit", 2, err);
+    return -1;
+}
+
+/* hot-unbind: DST. Detaches what is mounted at DST inside the container. */
+int hot_unbind(const struct plan *plan)
+{
+    const struct op *op = &plan->ops[0];
+    const char *dst = arg(op, 0);
+    int inner = -1, mnt = ns_fd(plan->target, "mnt");
+    const char *step = "setns";
+    if (mnt < 0 || join_outer(plan->target, &inner) < 0 || setns(inner, CLONE_NEWUSER) < 0 ||
+        setns(mnt, CLONE_NEWNS) < 0 || chdir("/") < 0)
+        goto fail;
+    step = "umount";
+    if (umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+        goto fail;
+    send_simple("started", 0, 0);
+    send_simple("exit", 0, 0);
+    return 0;
+fail:;
+    int err = errno;
+    send_error(0, step, dst, err, "");
+    send_simple("exit", 2, err);
+    return -1;
 }

@@ -66,6 +66,11 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Parameter]
     public uint Group { get; set; }
 
+    /// <summary>Host paths to bind in: 'SOURCE:TARGET[:ro]' strings or hashtables (Source, Target,
+    /// ReadOnly, Optional, NoCreate, NonRecursive), mounted in the order given.</summary>
+    [Parameter]
+    public object[]? Bind { get; set; }
+
     /// <summary>Builds the spec from the bound parameters; checks that only the engine can't make.</summary>
     protected ContainerSpec BuildSpec(string[]? defaultCommand = null)
     {
@@ -91,6 +96,8 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
             spec.AutoIdMap = IdMap.Equals("Auto", StringComparison.OrdinalIgnoreCase)
                 ? true
                 : Terminating<bool>(() => throw new InvalidSpecException("InvalidIdMapMode", nameof(IdMap), IdMap, "Auto (or give -UidMap and -GidMap)"));
+        if (Bind is not null)
+            spec.Binds = Terminating(() => BindArgument.Convert(this, Bind, nameof(Bind)));
         if (bound.ContainsKey(nameof(User)))
             spec.User = User;
         if (bound.ContainsKey(nameof(Group)))

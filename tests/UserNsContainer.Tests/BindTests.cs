@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>Binds at creation, in a Created container's plan, and live; read-only that holds
+/// against root inside; hostile images whose symlinks try to redirect a bind.</summary>
+public sealed class BindTests : ContainerTest
+{
+    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
+
+    private static string HostDir(string name)
+    {
+        var d = Path.Combine(TestHost.Scratch, name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        File.WriteAllText(Path.Combine(d, "f"), "from-host\n");
+        return d;
+    }
+
+    [Fact]
+    public void ReadWriteAndReadOnlyBindsUnderTmp()
+    {
+        var rw = HostDir("rw");
+        var ro = HostDir("ro");
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Bind ""${rw}:/tmp/rw"", ""${ro}:/tmp/ro:ro"" -Command sh, -c, '
+            cat /tmp/rw/f; echo made > /tmp/rw/new
+            cat /tmp/ro/f; (echo x > /tmp/ro/new) 2>/dev/null || echo ro-write-refused
+            mount -o remount,rw /tmp/ro 2>/dev/null && echo remounted || echo remount-refused
+            umount /tmp/ro 2>/dev/null && echo unmounted || echo umount-refused'", Vars(("rw", rw), ("ro", ro)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "from-host", "from-host", "ro-write-refused", "remount-refused", "umount-refused" }, r.Lines);
+        Assert.Equal("made\n", File.ReadAllText(Path.Combine(rw, "new")));
+        Assert.False(File.Exists(Path.Combine(ro, "new")));
+    }
+
+    [Fact]
+    public void AFileSourceIsBoundOntoAFile()
+    {
+        var d = HostDir("file");
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Bind @{ Source = ""$d/f""; Target = '/tmp/one-file' } -Command sh, -c, 'test -f /tmp/one-file && cat /tmp/one-file'",
+            Vars(("d", d)));
+        Assert.Equal(new[] { "from-host" }, r.Lines);
+    }
+
+    [Fact]
+    public void AnOptionalMissingSourceIsSkippedAndAMissingOneIsRefused()
+    {
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Verbose -Bind @{ Source = '/nonexistent/usnc'; Target = '/tmp/x'; Optional = $true } -Command sh, -c, 'test -e /tmp/x || echo skipped'
+            try { Invoke-UserNsContainer -Bind '/nonexistent/usnc:/tmp/x' -Command /bin/true } catch { $_.FullyQualifiedErrorId }");
+        Assert.Equal(new[] { "skipped", "BindSourceNotFound,UserNsContainer.Commands.InvokeUserNsContainerCommand" }, r.Lines);
+    }
+
+    [Theory]
+    [InlineData("'a:b:c:d'", "InvalidBind")]
+    [InlineData("'/etc:relative'", "InvalidBindTarget")]
+    [InlineData("'/etc:/'", "InvalidBindTarget")]
+    public void BadBindsAreRefusedBeforeAnythingExists(string bind, string errorId)
+    {
+        var r = TestHost.Run($"try {{ Invoke-UserNsContainer -Bind {bind} -Command /bin/true }} catch {{ $_.FullyQualifiedErrorId }}");
+        Assert.Equal(new[] { $"{errorId},UserNsContainer.Commands.InvokeUserNsContainerCommand" }, r.Lines);
+    }
+
+    [BusyboxFact]
+    public void TargetsAreCreatedInAReadOnlyImageAndTheImageStaysReadOnly()
+    {
+        var image = Busybox.Copy("bind-image-" + Guid.NewGuid().ToString("N")[..8]);
+        var d = HostDir("img");
+        var r = TestHost.Run(@"Invoke-UserNsContainer -RootFs $image -Bind ""${d}:/srv/data"", ""$d/f:/etc/extra.conf:ro"" -Command sh, -c, 'cat /srv/data/f; cat /etc/extra.conf; touch /etc/x 2>/dev/null || echo image-read-only'",
+            Vars(("image", image), ("d", d)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "from-host", "from-host", "image-read-only" }, r.Lines);
+        Assert.True(Directory.Exists(Path.Combine(image, "srv", "data")));   // the mount point, made in the image
+        Assert.True(File.Exists(Path.Combine(image, "etc", "extra.conf")));
+    }
+
+    [Fact]
+    public void AMissingTargetInTheHostsRootIsRefusedNotCreated()
+    {
+        var d = HostDir("hostroot");
+        var r = TestHost.Run(@"try { Invoke-UserNsContainer -Bind ""${d}:/usnc-not-on-host"" -Command /bin/true } catch { $_.FullyQualifiedErrorId }", Vars(("d", d)));
+        Assert.Equal(new[] { "BindTargetMissing,UserNsContainer.Commands.InvokeUserNsContainerCommand" }, r.Lines);
+        Assert.False(Directory.Exists("/usnc-not-on-host"));
+    }
+
+    [BusyboxFact]
+    public void HostileSymlinksInTheImageCannotRedirectABindOutOfIt()
+    {
+        var image = Busybox.Copy("hostile-" + Guid.NewGuid().ToString("N")[..8]);
+        File.CreateSymbolicLink(Path.Combine(image, "to-root"), "/");
+        File.CreateSymbolicLink(Path.Combine(image, "to-etc"), "/etc");
+        File.CreateSymbolicLink(Path.Combine(image, "up"), "../../../..");
+        File.CreateSymbolicLink(Path.Combine(image, "loop"), "/loop");
+        var d = HostDir("hostile");
+        var r = TestHost.Run(@"Invoke-UserNsContainer -RootFs $image -Bind ""${d}:/to-root/usnc-h1"", ""${d}:/to-etc/usnc-h2"", ""${d}:/up/usnc-h3"", ""${d}:/../../usnc-h4"" -Command sh, -c, 'cat /usnc-h1/f /etc/usnc-h2/f /usnc-h3/f /usnc-h4/f'
+            try { Invoke-UserNsContainer -RootFs $image -Bind ""${d}:/loop/x"" -Command /bin/true } catch { $_.FullyQualifiedErrorId }",
+            Vars(("image", image), ("d", d)));
+        Assert.True(r.Output.Count == 5, string.Join("\n", r.Lines.Concat(r.Errors.Select(e => e.ToString()))));
+        Assert.Equal(new[] { "from-host", "from-host", "from-host", "from-host" }, r.Lines.Take(4));
+        Assert.Equal("SymlinkRefused,UserNsContainer.Commands.InvokeUserNsContainerCommand", r.Lines[4]);
+        // everything landed inside the image; the host is unchanged
+        Assert.True(Directory.Exists(Path.Combine(image, "usnc-h1")));
+        Assert.True(Directory.Exists(Path.Combine(image, "etc", "usnc-h2")));
+        Assert.True(Directory.Exists(Path.Combine(image, "usnc-h3")));
+        Assert.True(Directory.Exists(Path.Combine(image, "usnc-h4")));
+        foreach (var p in new[] { "/usnc-h1", "/etc/usnc-h2", "/usnc-h3", "/usnc-h4" })
+            Assert.False(Directory.Exists(p), p);
+    }
+
+    [Fact]
+    public void BindsAddedToACreatedContainerAreMountedAtStartAndListed()
+    {
+        var d = HostDir("created");
+        var r = TestHost.Run(@"$c = New-UserNsContainer -NoStart | Mount-ContainerBind -Source $d -Target /tmp/planned -PassThru | Start-UserNsContainer -PassThru
+            ($c.Binds | ForEach-Object ToString) -join ';'
+            $c | Enter-ContainerNamespace -Command cat, /tmp/planned/f
+            $c | Remove-UserNsContainer -Force", Vars(("d", d)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { $"{d}:/tmp/planned", "from-host" }, r.Lines);
+    }
+
+    [Fact]
+    public void HotPlugIntoARunningContainerReadOnlyHoldsAndDismountRemovesIt()
+    {
+        var d = HostDir("hot");
+        var r = TestHost.Run(@"$c = New-UserNsContainer
+            $c | Mount-ContainerBind -Source $d -Target /tmp/hot
+            $c | Mount-ContainerBind -Source $d -Target /tmp/hot-ro -ReadOnly
+            $c | Enter-ContainerNamespace -Command sh, -c, 'cat /tmp/hot/f; echo w > /tmp/hot/w; (echo x > /tmp/hot-ro/x) 2>/dev/null || echo ro-refused; mount -o remount,rw /tmp/hot-ro 2>/dev/null && echo remounted || echo remount-refused'
+            (Get-UserNsContainer -Id $c.Id).Binds.Count
+            $c | Dismount-ContainerBind -Target /tmp/hot
+            $c | Enter-ContainerNamespace -Command sh, -c, 'test -e /tmp/hot/f || echo gone'
+            (Get-UserNsContainer -Id $c.Id).Binds.Count
+            $c | Remove-UserNsContainer -Force", Vars(("d", d)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "from-host", "ro-refused", "remount-refused", "2", "gone", "1" }, r.Lines);
+        Assert.Equal("w\n", File.ReadAllText(Path.Combine(d, "w")));
+    }
+
+    [Fact]
+    public void ABindFromStartIsLockedAndCannotBeDismountedLive()
+    {
+        var d = HostDir("locked");
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Bind ""${d}:/tmp/fixed""
+            $c | Dismount-ContainerBind -Target /tmp/fixed -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId
+            $c | Remove-UserNsContainer -Force", Vars(("d", d)));
+        Assert.Equal(new[] { "BindLocked,UserNsContainer.Commands.DismountContainerBindCommand" }, r.Lines);
+    }
+}
