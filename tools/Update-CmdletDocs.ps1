@@ -63,6 +63,20 @@ $prose = @{
    @('Enter-ContainerNamespace -Name web', 'At a console: a shell inside the container on your terminal.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'System.String, UserNsContainer.Commands.EnterResult'; OutputsText = 'One string per line of standard output; with -PassThru, the result (joined namespaces, exit code).' }
+ 'Mount-ContainerBind' = @{
+  Synopsis = 'Binds a host directory or file into a container: into the plan of a Created one, or live into a running one.'
+  Description = "On a Created container (New-UserNsContainer -NoStart) the bind joins the plan and is mounted at Start-UserNsContainer, after the binds given earlier. On a running container it is bound live: a helper joins the container's outer user namespace, clones the source from a private copy of the host's mount tree, makes it read-only there if asked, copies it into the container's nested user namespace (which makes the kernel lock it, so -ReadOnly holds even against root inside), and moves it onto the target.`n`nThe source is resolved on the host as you (symlinks followed as you see them); the target is resolved inside the container root with openat2(RESOLVE_IN_ROOT), so a symlink in the image cannot redirect the bind out of it. A missing target is created as a directory or an empty file to match the source: in an image while it is still writable (at start), under the container's /tmp or /run, but never in the host's root. The container's handle lists its binds (Binds)."
+  Examples = @(
+   @('New-UserNsContainer -NoStart -RootFs ./rootfs | Mount-ContainerBind -Source ./src -Target /src -ReadOnly -PassThru | Start-UserNsContainer', 'Mounts the sources read-only at start.'),
+   @('Get-UserNsContainer -Name web | Mount-ContainerBind -Source /var/cache/pkgs -Target /tmp/pkgs', 'Attaches a directory to a running container.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the container.' }
+ 'Dismount-ContainerBind' = @{
+  Synopsis = 'Removes a bind: from a Created container''s plan, or live from a running container.'
+  Description = 'Drops the bind at -Target from the plan of a Created container, or detaches a bind that Mount-ContainerBind added to a running container. Binds mounted when the container started are locked by the kernel for the container''s life (that is what makes them hold against root inside); removing one of those is a BindLocked error.'
+  Examples = @(@('Get-UserNsContainer -Name web | Dismount-ContainerBind -Target /tmp/pkgs', 'Detaches the live bind.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
+  Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the container.' }
  'Set-IdMap' = @{
   Synopsis = 'Writes the uid and gid maps of a Created container, or of any process waiting in a fresh user namespace.'
   Description = "Writes /proc/PID/uid_map and gid_map while the container's init waits before any mount (New-UserNsContainer -NoStart), so that Start-UserNsContainer releases a container with these maps. With -ProcessId it maps any process of yours that sits in a user namespace without maps, such as one started by 'unshare --user'.`n`nRoot writes the maps directly. An ordinary user writes a map of only its own id directly (for gids after denying setgroups) and anything else through newuidmap/newgidmap, after checking the ids against /etc/subuid and /etc/subgid. Every refusal names the fix: the exact subuid line to add, the package to install, the setuid bit to set. Maps can be written once; a second, different map is an IdMapAlreadyWritten error."
@@ -114,6 +128,13 @@ $paramText = @{
  Kind = 'Translate through the uid map (Uid, the default) or the gid map (Gid).'
  JoinTag = 'Charliecloud''s --join: peers started with the same tag (ranks of one job, say) share one container. The first creates it with this invocation''s container parameters, the others join it, each runs its own -Command inside, and the last to leave removes it. Tags are per user.'
  JoinCount = 'How many peers share the tag''s container. Every peer waits until all have arrived.'
+ Bind = 'Host paths to bind in, in order: ''SOURCE:TARGET'' or ''SOURCE:TARGET:ro'' strings, or hashtables with Source, Target, ReadOnly, Optional, NoCreate, NonRecursive. Read-only binds hold against root inside.'
+ Source = 'The host path to bind (resolved as you, relative to the current location).'
+ Target = 'The absolute path inside the container.'
+ ReadOnly = 'Bind read-only; the kernel locks it, so root inside cannot remount it read-write.'
+ Optional = 'Skip the bind, with a verbose message, when the source does not exist.'
+ NoCreate = 'Require the target to exist instead of creating it.'
+ NonRecursive = 'Bind only the source mount, not the mounts below it.'
  JoinTimeout = 'Seconds a peer waits for all -JoinCount peers (default 30); past it the peer fails with JoinTimeout and the group is cleaned away.'
 
  WhatIf = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'

@@ -17,8 +17,6 @@ public sealed record BindMount
     /// <summary>The target must exist (no DST_CREATE).</summary>
     public bool NoCreate { get; init; }
     public bool NonRecursive { get; init; }
-    /// <summary>Files keep their on-disk owners inside (an idmapped mount).</summary>
-    public bool IdMap { get; init; }
     /// <summary>Bound into a running container (not locked, so it can be dismounted).</summary>
     public bool Live { get; init; }
 

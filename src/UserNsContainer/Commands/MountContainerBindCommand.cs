@@ -33,9 +33,6 @@ public sealed class MountContainerBindCommand : ContainerCmdletBase
     public SwitchParameter NonRecursive { get; set; }
 
     [Parameter]
-    public SwitchParameter IdMap { get; set; }
-
-    [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessContainer(ContainerHandle container)
@@ -48,7 +45,6 @@ public sealed class MountContainerBindCommand : ContainerCmdletBase
             Optional = Optional,
             NoCreate = NoCreate,
             NonRecursive = NonRecursive,
-            IdMap = IdMap,
         };
         if (!ShouldProcess($"{container.Name}:{Target}", $"Bind '{bind.Source}'{(ReadOnly ? " read-only" : "")}"))
             return;

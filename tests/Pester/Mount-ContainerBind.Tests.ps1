@@ -1,0 +1,38 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'Mount-ContainerBind' {
+    BeforeAll {
+        $script:Src = Join-Path $TestDrive 'src'
+        New-Item -ItemType Directory -Path $script:Src | Out-Null
+        Set-Content -Path (Join-Path $script:Src 'f') -Value 'from-host'
+    }
+    AfterEach { Get-UserNsContainer | Remove-UserNsContainer -Force }
+
+    It 'adds a bind to a Created container''s plan' {
+        $c = New-UserNsContainer -NoStart | Mount-ContainerBind -Source $script:Src -Target /tmp/planned -PassThru | Start-UserNsContainer -PassThru
+        $c | Enter-ContainerNamespace -Command cat, /tmp/planned/f | Should -Be 'from-host'
+        $c.Binds.Target | Should -Be '/tmp/planned'
+    }
+
+    It 'binds live into a running container, read-only holding against root inside' {
+        $c = New-UserNsContainer
+        $c | Mount-ContainerBind -Source $script:Src -Target /tmp/live -ReadOnly
+        $c | Enter-ContainerNamespace -Command sh, -c, 'cat /tmp/live/f; mount -o remount,rw /tmp/live 2>/dev/null || echo refused' |
+            Should -Be @('from-host', 'refused')
+    }
+
+    It 'skips an -Optional missing source' {
+        $c = New-UserNsContainer
+        $c | Mount-ContainerBind -Source /nonexistent/usnc -Target /tmp/x -Optional
+        (Get-UserNsContainer -Id $c.Id).Binds | Should -BeNullOrEmpty
+    }
+
+    It 'keeps a hostile image''s symlink from redirecting the bind' -Skip:(-not $script:HasBusybox) {
+        $image = New-BusyboxRoot -Path (Join-Path $TestDrive 'img')
+        New-Item -ItemType SymbolicLink -Path (Join-Path $image 'to-etc') -Target /etc | Out-Null
+        Invoke-UserNsContainer -RootFs $image -Bind "$($script:Src):/to-etc/usnc-pester" -Command cat, /etc/usnc-pester/f | Should -Be 'from-host'
+        Test-Path /etc/usnc-pester | Should -BeFalse
+    }
+}
