@@ -19,6 +19,8 @@ public sealed record BindMount
     public bool NonRecursive { get; init; }
     /// <summary>Bound into a running container (not locked, so it can be dismounted).</summary>
     public bool Live { get; init; }
+    /// <summary>Added by default (resolv.conf, hosts, machine-id): skipped quietly wherever it does not fit.</summary>
+    public bool Default { get; init; }
 
     public override string ToString() => $"{Source}:{Target}{(ReadOnly ? ":ro" : "")}";
 

@@ -71,6 +71,25 @@ public sealed class ContainerSpec
             throw new InvalidSpecException("BindNeedsMountNamespace", "Bind", Binds[0].ToString(),
                 "binds need the mnt namespace: add 'mnt' to -Namespace");
         Binds = Binds.Select(b => b.Validate("Bind")).ToList();
+        Binds.InsertRange(0, DefaultBinds());
+    }
+
+    /// <summary>What users expect in an image: the host's resolv.conf and hosts when the
+    /// container shares the host's network or the image has none, and the host's machine-id
+    /// when the image has none. Read-only, optional, and never over a bind the user gave.</summary>
+    private IEnumerable<BindMount> DefaultBinds()
+    {
+        if (RootFs is null)
+            yield break; // the host's root has the host's files already
+        bool sharesNet = !Namespaces.HasFlag(NamespaceSet.Net);
+        foreach (var (file, whenSharing) in new[] { ("/etc/resolv.conf", true), ("/etc/hosts", true), ("/etc/machine-id", false) })
+        {
+            if (Binds.Any(b => b.Target == file) || BindMount.RealPath(file) is not { } source)
+                continue;
+            bool imageHasIt = RootPath.Resolve(RootFs, file) is { } inImage && File.Exists(inImage) && new FileInfo(inImage).Length > 0;
+            if ((whenSharing && sharesNet) || !imageHasIt)
+                yield return new BindMount { Source = source, Target = file, ReadOnly = true, Optional = true, Default = true };
+        }
     }
 
     private void ValidateIdMaps(uint callerUid, uint callerGid)

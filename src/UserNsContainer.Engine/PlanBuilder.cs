@@ -74,7 +74,7 @@ public static class PlanBuilder
             // bind targets an image lacks, made while it is still writable (Charliecloud's DST_CREATE);
             // never in the host's root, and not where a fresh tmpfs will be mounted
             foreach (var b in binds.Where(b => !b.NoCreate && !b.UnderFreshMount && (!b.Optional || !b.SourceMissing)))
-                plan.Add(Op("mkdir", b.Target, b.SourceIsDirectory ? "755" : "644", b.SourceIsDirectory ? "b" : "bf"));
+                plan.Add(Op("mkdir", b.Target, b.SourceIsDirectory ? "755" : "644", (b.SourceIsDirectory ? "b" : "bf") + (b.Default ? "s" : "")));
         }
         if (!spec.Writable)
             plan.Add(Op("rdonly", "/"));
@@ -123,7 +123,7 @@ public static class PlanBuilder
     }
 
     private static string BindFlags(BindMount b) =>
-        (b.NonRecursive ? "" : "r") + (b.ReadOnly ? "o" : "") + (b.Optional ? "f" : "") + (b.NoCreate ? "" : "c");
+        (b.NonRecursive ? "" : "r") + (b.ReadOnly ? "o" : "") + (b.Optional ? "f" : "") + (b.NoCreate ? "" : "c") + (b.Default ? "s" : "");
 
     private static string Flags(ulong f) => f.ToString(CultureInfo.InvariantCulture);
 

@@ -149,4 +149,32 @@ public sealed class BindTests : ContainerTest
             $c | Remove-UserNsContainer -Force", Vars(("d", d)));
         Assert.Equal(new[] { "BindLocked,UserNsContainer.Commands.DismountContainerBindCommand" }, r.Lines);
     }
+
+    [BusyboxFact]
+    public void AnImageWithoutResolvConfHostsOrMachineIdGetsTheHostsReadOnly()
+    {
+        var image = Busybox.Copy("defaults-" + Guid.NewGuid().ToString("N")[..8]);
+        var r = TestHost.Run(@"$c = New-UserNsContainer -RootFs $image -Command sleep, 60
+            ($c.Binds | Where-Object Default | ForEach-Object Target) -join ','
+            $c | Enter-ContainerNamespace -Command sh, -c, 'cat /etc/hosts; (echo x >> /etc/hosts) 2>/dev/null || echo read-only'
+            $c | Remove-UserNsContainer -Force", new Dictionary<string, object?> { ["image"] = image });
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        var expected = new[] { "/etc/resolv.conf", "/etc/hosts", "/etc/machine-id" }.Where(f => BindMountExists(f));
+        Assert.Equal(string.Join(",", expected), r.Lines[0]);
+        Assert.Equal(File.ReadAllLines("/etc/hosts").Where(l => l.Length > 0), r.Lines.Skip(1).Take(r.Lines.Length - 2).Where(l => l.Length > 0));
+        Assert.Equal("read-only", r.Lines[^1]);
+    }
+
+    [BusyboxFact]
+    public void AnImageWithItsOwnHostsKeepsItUnlessItSharesTheHostsNetwork()
+    {
+        var image = Busybox.Copy("own-hosts-" + Guid.NewGuid().ToString("N")[..8]);
+        File.WriteAllText(Path.Combine(image, "etc", "hosts"), "10.9.9.9 image-own\n");
+        var r = TestHost.Run(@"Invoke-UserNsContainer -RootFs $image -Command cat, /etc/hosts
+            Invoke-UserNsContainer -RootFs $image -Namespace user, mnt, pid -Command cat, /etc/hosts", new Dictionary<string, object?> { ["image"] = image });
+        Assert.Equal("10.9.9.9 image-own", r.Lines[0]);
+        Assert.DoesNotContain("10.9.9.9 image-own", r.Lines.Skip(1));
+    }
+
+    private static bool BindMountExists(string file) => File.Exists(file);
 }
