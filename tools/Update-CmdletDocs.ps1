@@ -128,7 +128,8 @@ $paramText = @{
  Kind = 'Translate through the uid map (Uid, the default) or the gid map (Gid).'
  JoinTag = 'Charliecloud''s --join: peers started with the same tag (ranks of one job, say) share one container. The first creates it with this invocation''s container parameters, the others join it, each runs its own -Command inside, and the last to leave removes it. Tags are per user.'
  JoinCount = 'How many peers share the tag''s container. Every peer waits until all have arrived.'
- Bind = 'Host paths to bind in, in order: ''SOURCE:TARGET'' or ''SOURCE:TARGET:ro'' strings, or hashtables with Source, Target, ReadOnly, Optional, NoCreate, NonRecursive. Read-only binds hold against root inside.'
+ Bind = 'Host paths to bind in, in order: ''SOURCE:TARGET'' or ''SOURCE:TARGET:ro'' strings, or hashtables with Source, Target, ReadOnly, Optional, NoCreate, NonRecursive, IdMap. Read-only binds hold against root inside.'
+ 'Mount-ContainerBind/IdMap' = 'An idmapped bind: files show their on-disk owners inside whatever the container''s map, and files made inside get those owners on disk (open_tree, MOUNT_ATTR_IDMAP with the container''s map, move_mount). Root only, on filesystems that support it; before the container starts.'
  Source = 'The host path to bind (resolved as you, relative to the current location).'
  Target = 'The absolute path inside the container.'
  ReadOnly = 'Bind read-only; the kernel locks it, so root inside cannot remount it read-write.'
@@ -166,7 +167,8 @@ $names = [string[]]$prose.Keys; [Array]::Sort($names); foreach ($name in $names)
   $lines.Add('## PARAMETERS'); $lines.Add('')
   $params = $cmd.Parameters.Values.Where({ $common -notcontains $_.Name -or $_.Name -in "WhatIf", "Confirm" })
   foreach ($prm in $params) {
-    $lines.Add("### -$($prm.Name)"); $lines.Add($paramText[$prm.Name]); $lines.Add(''); $lines.Add('```yaml')
+    $text = if ($paramText.ContainsKey("$name/$($prm.Name)")) { $paramText["$name/$($prm.Name)"] } else { $paramText[$prm.Name] }
+    $lines.Add("### -$($prm.Name)"); $lines.Add($text); $lines.Add(''); $lines.Add('```yaml')
     $lines.Add("Type: $($prm.ParameterType.FullName -replace '^System\.Management\.Automation\.','' -replace '^System\.','')")
     $sets = @($prm.ParameterSets.Keys); $lines.Add("Parameter Sets: $(if ($sets -contains '__AllParameterSets') { '(All)' } else { $sets -join ', ' })")
     $lines.Add("Aliases: $(if ($prm.Name -eq 'WhatIf') { 'wi' } elseif ($prm.Name -eq 'Confirm') { 'cf' } else { $prm.Aliases -join ', ' })"); $lines.Add('')

@@ -17,6 +17,9 @@ public sealed record BindMount
     /// <summary>The target must exist (no DST_CREATE).</summary>
     public bool NoCreate { get; init; }
     public bool NonRecursive { get; init; }
+    /// <summary>An idmapped bind: files show their on-disk owners inside whatever the
+    /// container's map, and files made inside get those owners on disk.</summary>
+    public bool IdMap { get; init; }
     /// <summary>Bound into a running container (not locked, so it can be dismounted).</summary>
     public bool Live { get; init; }
     /// <summary>Added by default (resolv.conf, hosts, machine-id): skipped quietly wherever it does not fit.</summary>
@@ -42,6 +45,12 @@ public sealed record BindMount
             throw new InvalidSpecException("InvalidBindTarget", parameter, Target, "an absolute path inside the container other than /, such as /data");
         if (Source.Length == 0 || Source[0] != '/' || Source.Contains('\0'))
             throw new InvalidSpecException("InvalidBindSource", parameter, Source, "an absolute host path");
+        if (IdMap && ContainerEngine.CallerUid != 0)
+            throw new UserNsContainerException("IdmapNotPermitted", FailureKind.PermissionDenied,
+                $"An idmapped bind of '{Source}' needs root: the kernel lets only a process privileged over a filesystem's " +
+                "user namespace idmap it, and host filesystems belong to the initial one. An ordinary user may idmap only " +
+                "filesystems mounted in its own user namespace (such as a tmpfs), which a host path is not.",
+                Source, "Drop IdMap (files then show as mapped through the container's map, or as nobody), or run as root.");
         var real = RealPath(Source);
         if (real is null)
         {

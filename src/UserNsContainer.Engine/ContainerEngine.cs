@@ -192,6 +192,10 @@ public sealed class ContainerEngine
                 Store.Save(handle);
                 break;
             case ContainerState.Running:
+                if (bind.IdMap)
+                    throw new UserNsContainerException("IdmapLiveUnsupported", FailureKind.InvalidOperation,
+                        $"An idmapped bind cannot be added to a running container yet; container '{handle.Name}' is running.", handle,
+                        "Add it before the container starts (-Bind @{ ...; IdMap = $true }, or New-UserNsContainer -NoStart | Mount-ContainerBind -IdMap).");
                 HotPlug(handle, bind);
                 handle.Binds = handle.Binds.Append(bind with { Live = true }).ToArray();
                 Store.Save(handle);

@@ -123,7 +123,7 @@ public static class PlanBuilder
     }
 
     private static string BindFlags(BindMount b) =>
-        (b.NonRecursive ? "" : "r") + (b.ReadOnly ? "o" : "") + (b.Optional ? "f" : "") + (b.NoCreate ? "" : "c") + (b.Default ? "s" : "");
+        (b.NonRecursive ? "" : "r") + (b.ReadOnly ? "o" : "") + (b.Optional ? "f" : "") + (b.NoCreate ? "" : "c") + (b.Default ? "s" : "") + (b.IdMap ? "i" : "");
 
     private static string Flags(ulong f) => f.ToString(CultureInfo.InvariantCulture);
 

@@ -32,6 +32,9 @@ internal static class SetupErrors
 
     private static (string Id, string Cause, string? Fix) Explain(string op, string path, int errno, ContainerSpec spec) => (op, errno) switch
     {
+        ("idmap", EINVAL) or ("idmap", 95) => ("IdmapUnsupported", $"The filesystem under '{path}' does not support idmapped mounts.",
+            "Bind it without IdMap, or use a filesystem that supports idmapped mounts (ext4, xfs, btrfs, tmpfs, ...)."),
+        ("idmap", EPERM) => ("IdmapNotPermitted", $"The kernel refused to idmap '{path}': only a process privileged over the filesystem's user namespace may.", "Bind it without IdMap."),
         ("bind-source", ENOENT) => ("BindSourceNotFound", $"The bind source '{path}' disappeared before it could be mounted.", "Check the host path, or mark the bind Optional."),
         ("bind-source", ELOOP) => ("BindSourceChanged", $"The bind source '{path}' became a symlink after it was resolved; it is not followed.", null),
         ("exec", ENOENT) => ("CommandNotFound", $"'{path}' was not found in the container (PATH={spec.Environment.GetValueOrDefault("PATH")}).",

@@ -46,6 +46,7 @@ struct plan {
      * the init takes in the outer one, whose map is the identity of those host ids */
     char *inner_uid_map, *inner_gid_map;
     long outer_uid, outer_gid;
+    int tree_sock;          /* create, init side: detached idmapped trees from the monitor */
     char **join;            /* enter: namespace names, in the order to join them */
     int nops;
     struct op *ops;
@@ -64,6 +65,9 @@ int parse_record(char *buf, size_t n, struct record *rec);
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
 int run_ops(struct plan *plan);
 int hot_bind(const struct plan *plan);
+int send_fd(int sock, int fd);
+int recv_fd(int sock);
+int make_idmapped_trees(const struct plan *plan, struct record *ops, int nops, const struct record *go, int sock);
 int hot_unbind(const struct plan *plan);
 
 /* init.c */

@@ -343,27 +343,47 @@ static void write_status(const struct plan *plan, const struct end_report *end)
 
 /* Passes the setup operations and then "go" on to the init, each as a frame (u32 length,
  * then the record). Returns 0, or -1 when the engine went away or said "abort". */
-static int release_on_go(int barrier)
+static void write_frame(int barrier, const struct record *rec)
 {
+    uint32_t len = 0;
+    for (int i = 0; i < rec->nfields; i++)
+        len += (uint32_t)strlen(rec->fields[i]) + 1;
+    write_full(barrier, &len, sizeof len);
+    write_full(barrier, rec->buf, len);
+}
+
+static int release_on_go(struct plan *plan, int barrier, int tree_sock)
+{
+    struct record ops[512];
+    int nops = 0, result = -1;
     for (;;) {
         struct record rec;
         if (recv_record(CTL_FD, &rec) < 0)
-            return -1;
+            break;
         const char *verb = rec.nfields > 0 ? rec.fields[0] : "";
-        int go = strcmp(verb, "go") == 0, abort_ = strcmp(verb, "abort") == 0;
-        if (go || strcmp(verb, "op") == 0) {
-            uint32_t len = 0;
-            for (int i = 0; i < rec.nfields; i++)
-                len += (uint32_t)strlen(rec.fields[i]) + 1;
-            write_full(barrier, &len, sizeof len);
-            write_full(barrier, rec.buf, len);
+        if (strcmp(verb, "op") == 0 && nops < 512) {
+            ops[nops++] = rec;
+            continue;
         }
+        if (strcmp(verb, "go") == 0) {
+            /* idmapped trees first (the init takes them in op order), then the frames */
+            if (make_idmapped_trees(plan, ops, nops, &rec, tree_sock) == 0) {
+                for (int i = 0; i < nops; i++)
+                    write_frame(barrier, &ops[i]);
+                write_frame(barrier, &rec);
+                result = 0;
+            }
+            free_record(&rec);
+            break;
+        }
+        int abort_ = strcmp(verb, "abort") == 0;
         free_record(&rec);
-        if (go)
-            return 0;
         if (abort_)
-            return -1;
+            break;
     }
+    for (int i = 0; i < nops; i++)
+        free_record(&ops[i]);
+    return result;
 }
 
 static pid_t clone_init(unsigned long flags)
@@ -373,11 +393,12 @@ static pid_t clone_init(unsigned long flags)
 
 int run_monitor(struct plan *plan)
 {
-    int barrier[2], endp[2], logp[2] = {-1, -1};
+    int barrier[2], endp[2], logp[2] = {-1, -1}, trees[2];
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
-    if (pipe2(barrier, O_CLOEXEC) < 0 || pipe2(endp, O_CLOEXEC) < 0)
+    if (pipe2(barrier, O_CLOEXEC) < 0 || pipe2(endp, O_CLOEXEC) < 0 ||
+        socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, trees) < 0)
         return send_error(-1, "pipe", "", errno, ""), 1;
     if (plan->detached) {
         if (pipe2(logp, O_CLOEXEC) < 0)
@@ -399,6 +420,8 @@ int run_monitor(struct plan *plan)
     if (init == 0) {
         close(barrier[1]);
         close(endp[0]);
+        close(trees[0]);
+        plan->tree_sock = trees[1];
         sigprocmask(SIG_UNBLOCK, &set, NULL);
         signal(SIGINT, SIG_DFL);
         signal(SIGQUIT, SIG_DFL);
@@ -412,10 +435,13 @@ int run_monitor(struct plan *plan)
     }
     close(barrier[0]);
     close(endp[1]);
+    close(trees[1]);
     if (logp[1] >= 0)
         close(logp[1]);
     send_simple("pid", init, getpid());
-    if (release_on_go(barrier[1]) < 0) {
+    int released = release_on_go(plan, barrier[1], trees[0]);
+    close(trees[0]);
+    if (released < 0) {
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         return 1;

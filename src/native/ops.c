@@ -198,11 +198,43 @@ static int op_root(struct op_ctx *c)
 /* bind SRC DST FLAGS: r recursive, o read-only, f optional source, c create target,
  * b source in the setup tmpfs (not the host), s soft: a target that cannot be made or
  * opened is skipped. */
+static int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags);
+
+/* An idmapped bind: the monitor sent the detached, idmapped tree; move it onto the target. */
+static int bind_idmapped(struct op_ctx *c, const char *flags)
+{
+    struct stat st;
+    c->path = arg(c->op, 0);
+    c->name = "idmap";
+    int tree = recv_fd(c->plan->tree_sock);
+    if (tree < 0 || fstat(tree, &st) < 0)
+        return -1;
+    if (has_flag(flags, 'o') && sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0)
+        return -1;
+    c->path = arg(c->op, 1);
+    c->name = "mkdir";
+    c->detail = "bind target";
+    if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0)
+        return -1;
+    c->detail = "";
+    c->name = "bind";
+    int fd = open_in_root(c->path);
+    int r = fd < 0 ? -1 : sys_move_mount(tree, "", fd, "", 0x4 | 0x40);
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    close(tree);
+    errno = saved;
+    return r;
+}
+
 static int op_bind(struct op_ctx *c)
 {
     const char *flags = arg(c->op, 2);
     char src[4096], target[64];
     struct stat st;
+    if (has_flag(flags, 'i'))
+        return bind_idmapped(c, flags);
     c->path = arg(c->op, 0);
     c->name = "bind-source";
     int sfd = open_source(c->path, has_flag(flags, 'b'));

@@ -36,3 +36,20 @@ Describe 'Mount-ContainerBind' {
         Test-Path /etc/usnc-pester | Should -BeFalse
     }
 }
+
+Describe 'Mount-ContainerBind -IdMap' {
+    It 'shows on-disk owners inside an idmapped bind' -Skip:(-not $script:IsRoot) {
+        $d = Join-Path $TestDrive 'idmap'
+        New-Item -ItemType Directory -Path $d | Out-Null
+        Set-Content -Path (Join-Path $d 'root-file') -Value 'x'
+        $c = New-UserNsContainer -NoStart -UidMap 0:100000:65536 -GidMap 0:100000:65536 -Command sleep, 60 |
+            Mount-ContainerBind -Source $d -Target /tmp/m -IdMap -PassThru | Start-UserNsContainer -PassThru
+        try { $c | Enter-ContainerNamespace -Command stat, -c, '%u', /tmp/m/root-file | Should -Be '0' }
+        finally { $c | Remove-UserNsContainer -Force }
+    }
+
+    It 'refuses an ordinary user with the reason' -Skip:$script:IsRoot {
+        { Invoke-UserNsContainer -Bind @{ Source = $TestDrive; Target = '/tmp/m'; IdMap = $true } -Command /bin/true } |
+            Should -Throw -ErrorId 'IdmapNotPermitted,UserNsContainer.Commands.InvokeUserNsContainerCommand'
+    }
+}

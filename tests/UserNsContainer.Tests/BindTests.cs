@@ -177,4 +177,27 @@ public sealed class BindTests : ContainerTest
     }
 
     private static bool BindMountExists(string file) => File.Exists(file);
+
+    [RootFact("only root may idmap a host filesystem; an ordinary user's refusal is tested below")]
+    public void AnIdmappedBindShowsOnDiskOwnersAndWritesThem()
+    {
+        var d = HostDir("idmap");
+        File.WriteAllText(Path.Combine(d, "owned-by-0"), "x"); // created by root: owner 0
+        var r = TestHost.Run(@"Invoke-UserNsContainer -UidMap 0:100000:65536 -GidMap 0:100000:65536 -Bind ""${d}:/tmp/plain"", @{ Source = $d; Target = '/tmp/mapped'; IdMap = $true } -Command sh, -c, '
+            stat -c %u /tmp/plain/owned-by-0; stat -c %u /tmp/mapped/owned-by-0; touch /tmp/mapped/made-inside && echo made'",
+            new Dictionary<string, object?> { ["d"] = d });
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "65534", "0", "made" }, r.Lines); // plain: nobody; idmapped: root
+        Assert.Equal(0u, new Mono_Stat(Path.Combine(d, "made-inside")).Uid); // on disk: 0, not 100000
+    }
+
+    [UnprivilegedFact]
+    public void AnOrdinaryUsersIdmappedBindIsRefusedWithTheReason()
+    {
+        var d = HostDir("idmap-user");
+        var r = TestHost.Run(@"try { Invoke-UserNsContainer -Bind @{ Source = $d; Target = '/tmp/m'; IdMap = $true } -Command /bin/true } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }",
+            new Dictionary<string, object?> { ["d"] = d });
+        Assert.Equal("IdmapNotPermitted,UserNsContainer.Commands.InvokeUserNsContainerCommand", r.Lines[0]);
+        Assert.Contains("own user namespace", r.Lines[1]);
+    }
 }

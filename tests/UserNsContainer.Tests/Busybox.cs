@@ -74,3 +74,14 @@ public sealed class UnprivilegedFactAttribute : FactAttribute
             Skip = "meaningful only for an unprivileged caller (root may write any image); .ci/run runs it as the unprivileged user";
     }
 }
+
+/// <summary>A fact that needs root's privilege (over host filesystems, or to act as another
+/// user). .ci/run runs the suite as root too, so CI always runs these.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute(string why)
+    {
+        if (Engine.ContainerEngine.CallerUid != 0)
+            Skip = $"needs root ({why}); .ci/run runs it in its root pass";
+    }
+}

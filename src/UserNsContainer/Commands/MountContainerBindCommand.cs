@@ -32,6 +32,10 @@ public sealed class MountContainerBindCommand : ContainerCmdletBase
     [Parameter]
     public SwitchParameter NonRecursive { get; set; }
 
+    /// <summary>An idmapped bind: files keep their on-disk owners inside (root only).</summary>
+    [Parameter]
+    public SwitchParameter IdMap { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -45,6 +49,7 @@ public sealed class MountContainerBindCommand : ContainerCmdletBase
             Optional = Optional,
             NoCreate = NoCreate,
             NonRecursive = NonRecursive,
+            IdMap = IdMap,
         };
         if (!ShouldProcess($"{container.Name}:{Target}", $"Bind '{bind.Source}'{(ReadOnly ? " read-only" : "")}"))
             return;

@@ -28,6 +28,7 @@ internal static class BindArgument
                     Optional = Flag(d, "Optional"),
                     NoCreate = Flag(d, "NoCreate"),
                     NonRecursive = Flag(d, "NonRecursive"),
+                    IdMap = Flag(d, "IdMap"),
                 },
                 BindMount b => b,
                 _ => throw new InvalidSpecException("InvalidBind", parameter, raw?.ToString(), "'SOURCE:TARGET[:ro]' strings or hashtables"),

@@ -1,0 +1,134 @@
+/* Idmapped binds (containerd's IDMapMount). Only a process privileged over the host
+ * filesystem's user namespace may idmap it: the monitor, which runs as the caller (root) in
+ * the host's namespaces. It makes a holder user namespace with the container's map, clones
+ * each source with open_tree, sets MOUNT_ATTR_IDMAP through the holder, and passes the
+ * detached trees to the init over a socket (SCM_RIGHTS); the init moves them into place. */
+#include "helper.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int send_fd(int sock, int fd)
+{
+    char byte = 'f';
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int recv_fd(int sock)
+{
+    char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+        return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c == NULL || c->cmsg_type != SCM_RIGHTS) {
+        errno = EBADMSG;
+        return -1;
+    }
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+static int write_map(pid_t pid, const char *file, const char *text)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t len = (ssize_t)strlen(text), w = write(fd, text, (size_t)len);
+    close(fd);
+    return w == len ? 0 : -1;
+}
+
+/* A user namespace carrying the container's map, for MOUNT_ATTR_IDMAP; returns its fd. */
+static int holder_userns(const char *uid_map, const char *gid_map)
+{
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return -1;
+    pid_t holder = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (holder < 0)
+        return -1;
+    if (holder == 0) {
+        char b;
+        close(go[1]);
+        (void)!read(go[0], &b, 1); /* until the monitor has its namespace fd */
+        _exit(0);
+    }
+    close(go[0]);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/user", holder);
+    int ns = -1;
+    if (write_map(holder, "uid_map", uid_map) == 0 && write_map(holder, "gid_map", gid_map) == 0)
+        ns = open(path, O_RDONLY | O_CLOEXEC);
+    int saved = errno;
+    close(go[1]);
+    waitpid(holder, NULL, 0);
+    errno = saved;
+    return ns;
+}
+
+static int has(const char *flags, char f)
+{
+    return strchr(flags, f) != NULL;
+}
+
+/* For every bind op with flag i: clone the source, idmap it, send it to the init. */
+int make_idmapped_trees(const struct plan *plan, struct record *ops, int nops, const struct record *go, int sock)
+{
+    (void)plan;
+    int ns = -1;
+    for (int i = 0; i < nops; i++) {
+        struct record *r = &ops[i];
+        if (r->nfields < 5 || strcmp(r->fields[1], "bind") != 0 || !has(r->fields[4], 'i'))
+            continue;
+        const char *src = r->fields[2];
+        if (ns < 0 && (go->nfields < 3 || (ns = holder_userns(go->fields[1], go->fields[2])) < 0)) {
+            send_error(i, "idmap", src, errno, "making the user namespace that carries the container's map");
+            return -1;
+        }
+        unsigned int rec = has(r->fields[4], 'r') ? AT_RECURSIVE : 0;
+        int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | rec);
+        if (tree < 0) {
+            send_error(i, "bind-source", src, errno, "");
+            return -1;
+        }
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned long long)ns};
+        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0) {
+            send_error(i, "idmap", src, errno, "");
+            return -1;
+        }
+        if (send_fd(sock, tree) < 0)
+            return -1;
+        close(tree);
+    }
+    if (ns >= 0)
+        close(ns);
+    return 0;
+}
