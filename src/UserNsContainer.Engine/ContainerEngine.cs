@@ -192,10 +192,6 @@ public sealed class ContainerEngine
                 Store.Save(handle);
                 break;
             case ContainerState.Running:
-                if (bind.IdMap)
-                    throw new UserNsContainerException("IdmapLiveUnsupported", FailureKind.InvalidOperation,
-                        $"An idmapped bind cannot be added to a running container yet; container '{handle.Name}' is running.", handle,
-                        "Add it before the container starts (-Bind @{ ...; IdMap = $true }, or New-UserNsContainer -NoStart | Mount-ContainerBind -IdMap).");
                 HotPlug(handle, bind);
                 handle.Binds = handle.Binds.Append(bind with { Live = true }).ToArray();
                 Store.Save(handle);
@@ -239,7 +235,7 @@ public sealed class ContainerEngine
             throw new UserNsContainerException("BindNeedsMountNamespace", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' has no mount namespace of its own.", handle);
         Verbose($"Binding {bind} live into container '{handle.Name}' (pid {handle.Pid}).");
-        var flags = (bind.NonRecursive ? "" : "r") + (bind.ReadOnly ? "o" : "") + (bind.NoCreate ? "" : "c");
+        var flags = (bind.NonRecursive ? "" : "r") + (bind.ReadOnly ? "o" : "") + (bind.NoCreate ? "" : "c") + (bind.IdMap ? "i" : "");
         RunHelperOnce("hot-bind", handle, new[] { "op", "bind", bind.Source, bind.Target, flags });
     }
 

@@ -67,6 +67,7 @@ int run_ops(struct plan *plan);
 int hot_bind(const struct plan *plan);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
+int idmap_tree(const char *src, int recursive, const char *uid_map, const char *gid_map, int *ns, const char **step);
 int make_idmapped_trees(const struct plan *plan, struct record *ops, int nops, const struct record *go, int sock);
 int hot_unbind(const struct plan *plan);
 

@@ -99,36 +99,50 @@ static int has(const char *flags, char f)
     return strchr(flags, f) != NULL;
 }
 
+/* Clones SRC and idmaps the clone through a namespace with the given maps: the detached
+ * tree's fd, or -1 with *step naming what failed. */
+int idmap_tree(const char *src, int recursive, const char *uid_map, const char *gid_map, int *ns, const char **step)
+{
+    if (*ns < 0 && (*ns = holder_userns(uid_map, gid_map)) < 0) {
+        *step = "idmap";
+        return -1;
+    }
+    unsigned int rec = recursive ? AT_RECURSIVE : 0;
+    *step = "bind-source";
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | rec);
+    if (tree < 0)
+        return -1;
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned long long)*ns};
+    *step = "idmap";
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0) {
+        int saved = errno;
+        close(tree);
+        errno = saved;
+        return -1;
+    }
+    return tree;
+}
+
 /* For every bind op with flag i: clone the source, idmap it, send it to the init. */
 int make_idmapped_trees(const struct plan *plan, struct record *ops, int nops, const struct record *go, int sock)
 {
     (void)plan;
-    int ns = -1;
-    for (int i = 0; i < nops; i++) {
+    int ns = -1, result = 0;
+    for (int i = 0; i < nops && result == 0; i++) {
         struct record *r = &ops[i];
         if (r->nfields < 5 || strcmp(r->fields[1], "bind") != 0 || !has(r->fields[4], 'i'))
             continue;
-        const char *src = r->fields[2];
-        if (ns < 0 && (go->nfields < 3 || (ns = holder_userns(go->fields[1], go->fields[2])) < 0)) {
-            send_error(i, "idmap", src, errno, "making the user namespace that carries the container's map");
-            return -1;
-        }
-        unsigned int rec = has(r->fields[4], 'r') ? AT_RECURSIVE : 0;
-        int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | rec);
+        const char *step;
+        int tree = go->nfields < 3 ? -1 : idmap_tree(r->fields[2], has(r->fields[4], 'r'), go->fields[1], go->fields[2], &ns, &step);
         if (tree < 0) {
-            send_error(i, "bind-source", src, errno, "");
-            return -1;
+            send_error(i, go->nfields < 3 ? "idmap" : step, r->fields[2], go->nfields < 3 ? EINVAL : errno, "");
+            result = -1;
+        } else {
+            result = send_fd(sock, tree);
+            close(tree);
         }
-        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned long long)ns};
-        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0) {
-            send_error(i, "idmap", src, errno, "");
-            return -1;
-        }
-        if (send_fd(sock, tree) < 0)
-            return -1;
-        close(tree);
     }
     if (ns >= 0)
         close(ns);
-    return 0;
+    return result;
 }

@@ -9,6 +9,7 @@
 #include "helper.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <net/if.h>
@@ -550,6 +551,21 @@ static int ns_fd(int pid, const char *ns)
     return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+static int read_text(int pid, const char *file, char *buf, size_t n)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t r = read(fd, buf, n - 1);
+    close(fd);
+    if (r <= 0)
+        return -1;
+    buf[r] = '\0';
+    return 0;
+}
+
 /* Joins the container's outer user namespace (the owner of its nested one) and returns the
  * nested one's fd, or -1. */
 static int join_outer(int pid, int *inner)
@@ -563,6 +579,18 @@ static int join_outer(int pid, int *inner)
     int r = setns(outer, CLONE_NEWUSER);
     close(outer);
     return r;
+}
+
+/* Joins the nested user namespace and becomes its root (whatever the caller's id maps to
+ * there: a root caller's 0 is unmapped under a 0:100000 map, and files it made would be
+ * refused with EOVERFLOW). */
+static int join_inner(int inner)
+{
+    if (setns(inner, CLONE_NEWUSER) < 0)
+        return -1;
+    if (setgroups(0, NULL) < 0 && errno != EPERM)
+        return -1;
+    return setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ? -1 : 0;
 }
 
 /* hot-bind: SRC DST FLAGS (r recursive, o read-only, c create target). A read-only bind is
@@ -580,6 +608,21 @@ int hot_bind(const struct plan *plan)
     int inner = -1, mnt = ns_fd(plan->target, "mnt"), tree = -1;
     const char *stage = "/tmp";
     unsigned int recursive = has_flag(flags, 'r') ? AT_RECURSIVE : 0;
+    if (has_flag(flags, 'i')) {
+        /* while still privileged over the host's filesystems: idmap through the container's map */
+        char umap[4096], gmap[4096];
+        int ns = -1;
+        if (read_text(plan->target, "uid_map", umap, sizeof umap) < 0 || read_text(plan->target, "gid_map", gmap, sizeof gmap) < 0)
+            goto fail;
+        c.path = src;
+        tree = idmap_tree(src, recursive != 0, umap, gmap, &ns, &c.name);
+        if (ns >= 0)
+            close(ns);
+        if (tree < 0)
+            goto fail;
+    }
+    c.name = "setns";
+    c.path = "user";
     if (mnt < 0 || join_outer(plan->target, &inner) < 0)
         goto fail;
     c.name = "unshare";
@@ -587,33 +630,31 @@ int hot_bind(const struct plan *plan)
         goto fail;
     c.name = "bind-source";
     c.path = src;
-    tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE_ | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | recursive);
+    if (tree < 0)
+        tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE_ | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | recursive);
     if (tree < 0)
         goto fail;
     if (has_flag(flags, 'o')) {
         c.name = "bind";
         /* read-only here, then a copy into the nested namespace locks it */
+        /* staged over /tmp of this private copy: no file is made (our id may be unmapped here) */
         if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0 ||
-            mount("tmpfs", stage, "tmpfs", 0, "mode=0700") < 0)
+            sys_move_mount(tree, "", AT_FDCWD, stage, MOVE_F_EMPTY) < 0)
             goto fail;
-        int st = open(stage, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (st < 0 || mkdirat(st, "b", 0700) < 0 || sys_move_mount(tree, "", st, "b", MOVE_F_EMPTY) < 0)
-            goto fail;
-        close(st);
         close(tree);
         c.name = "setns";
         c.path = "user (nested)";
-        if (setns(inner, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0)
+        if (join_inner(inner) < 0 || unshare(CLONE_NEWNS) < 0)
             goto fail;
         c.name = "bind";
         c.path = src;
-        tree = sys_open_tree(AT_FDCWD, "/tmp/b", OPEN_TREE_CLONE_ | O_CLOEXEC | AT_RECURSIVE);
+        tree = sys_open_tree(AT_FDCWD, stage, OPEN_TREE_CLONE_ | O_CLOEXEC | AT_RECURSIVE);
         if (tree < 0)
             goto fail;
     } else {
         c.name = "setns";
         c.path = "user (nested)";
-        if (setns(inner, CLONE_NEWUSER) < 0)
+        if (join_inner(inner) < 0)
             goto fail;
     }
     c.name = "setns";
@@ -649,7 +690,7 @@ int hot_unbind(const struct plan *plan)
     const char *dst = arg(op, 0);
     int inner = -1, mnt = ns_fd(plan->target, "mnt");
     const char *step = "setns";
-    if (mnt < 0 || join_outer(plan->target, &inner) < 0 || setns(inner, CLONE_NEWUSER) < 0 ||
+    if (mnt < 0 || join_outer(plan->target, &inner) < 0 || join_inner(inner) < 0 ||
         setns(mnt, CLONE_NEWNS) < 0 || chdir("/") < 0)
         goto fail;
     step = "umount";

@@ -200,4 +200,19 @@ public sealed class BindTests : ContainerTest
         Assert.Equal("IdmapNotPermitted,UserNsContainer.Commands.InvokeUserNsContainerCommand", r.Lines[0]);
         Assert.Contains("own user namespace", r.Lines[1]);
     }
+
+    [RootFact("only root may idmap a host filesystem")]
+    public void AnIdmappedBindCanBeAddedLiveReadOnlyToo()
+    {
+        var d = HostDir("idmap-live");
+        File.WriteAllText(Path.Combine(d, "owned-by-0"), "x");
+        var r = TestHost.Run(@"$c = New-UserNsContainer -UidMap 0:100000:65536 -GidMap 0:100000:65536
+            $c | Mount-ContainerBind -Source $d -Target /tmp/live-mapped -IdMap
+            $c | Mount-ContainerBind -Source $d -Target /tmp/live-mapped-ro -IdMap -ReadOnly
+            $c | Enter-ContainerNamespace -Command sh, -c, 'stat -c %u /tmp/live-mapped/owned-by-0; touch /tmp/live-mapped/live-made && echo made; (touch /tmp/live-mapped-ro/x) 2>/dev/null || echo ro-refused; mount -o remount,rw /tmp/live-mapped-ro 2>/dev/null || echo remount-refused'
+            $c | Remove-UserNsContainer -Force", new Dictionary<string, object?> { ["d"] = d });
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "0", "made", "ro-refused", "remount-refused" }, r.Lines);
+        Assert.Equal(0u, new Mono_Stat(Path.Combine(d, "live-made")).Uid);
+    }
 }
