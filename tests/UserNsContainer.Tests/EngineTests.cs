@@ -162,4 +162,20 @@ public sealed class EngineTests
         Assert.Equal("0 1000 1\n1 100000 65536\n", text);
         Assert.Equal(ranges, IdMapRange.ParseProcText("         0       1000          1\n         1     100000      65536\n"));
     }
+
+    [Theory]
+    [InlineData(28, FailureKind.ResourceUnavailable)] // ENOSPC: max_user_namespaces reached (or 0)
+    [InlineData(1, FailureKind.PermissionDenied)]     // EPERM: disabled for unprivileged users, or a security module
+    public void AClonRefusalFromTheHelperNamesTheSettingsToCheck(int errno, FailureKind kind)
+    {
+        // the record the helper sends when clone(CLONE_NEWUSER|...) fails; /proc/sys is read-only
+        // on this machine kind, so the kernel's refusal itself cannot be provoked here
+        var e = Assert.IsType<UserNamespaceUnavailableException>(
+            SetupErrors.FromRecord(new[] { "error", "-1", "clone", "", errno.ToString(), "" }, new ContainerSpec()));
+        Assert.Equal("UserNamespacesUnavailable", e.ErrorId);
+        Assert.Equal(kind, e.Kind);
+        Assert.Contains("max_user_namespaces", e.RecommendedAction);
+        Assert.Contains("unprivileged_userns_clone", e.RecommendedAction);
+        Assert.Contains("apparmor_restrict_unprivileged_userns", e.RecommendedAction);
+    }
 }
