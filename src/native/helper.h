@@ -64,6 +64,7 @@ int parse_record(char *buf, size_t n, struct record *rec);
 
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
 int run_ops(struct plan *plan);
+int write_proc(pid_t pid, const char *file, const char *text);
 int hot_bind(const struct plan *plan);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);

@@ -54,18 +54,6 @@ int recv_fd(int sock)
     return fd;
 }
 
-static int write_map(pid_t pid, const char *file, const char *text)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t len = (ssize_t)strlen(text), w = write(fd, text, (size_t)len);
-    close(fd);
-    return w == len ? 0 : -1;
-}
-
 /* A user namespace carrying the container's map, for MOUNT_ATTR_IDMAP; returns its fd. */
 static int holder_userns(const char *uid_map, const char *gid_map)
 {
@@ -85,7 +73,7 @@ static int holder_userns(const char *uid_map, const char *gid_map)
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/ns/user", holder);
     int ns = -1;
-    if (write_map(holder, "uid_map", uid_map) == 0 && write_map(holder, "gid_map", gid_map) == 0)
+    if (write_proc(holder, "uid_map", uid_map) == 0 && write_proc(holder, "gid_map", gid_map) == 0)
         ns = open(path, O_RDONLY | O_CLOEXEC);
     int saved = errno;
     close(go[1]);

@@ -418,7 +418,8 @@ static int op_pivot(struct op_ctx *c)
     return chdir("/");
 }
 
-static int write_proc(pid_t pid, const char *file, const char *text)
+/* One write() of TEXT to /proc/PID/FILE (uid_map, gid_map and setgroups take exactly one). */
+int write_proc(pid_t pid, const char *file, const char *text)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/%s", pid, file);

@@ -78,4 +78,24 @@ public sealed class ErrorTests : ContainerTest
         Assert.All(r.Errors, e => Assert.Equal("ContainerNotFound,UserNsContainer.Commands.StopUserNsContainerCommand", e.FullyQualifiedErrorId));
         Assert.Equal("nope-1", r.Errors[0].TargetObject);
     }
+
+    [Fact]
+    public void AStateDirectoryOthersCanWriteIsRefused()
+    {
+        var dir = Path.Combine(TestHost.Scratch, "unsafe-state-" + System.Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111); // world-writable, like a bare /tmp
+        var saved = System.Environment.GetEnvironmentVariable("USERNSCONTAINER_STATE_DIR");
+        System.Environment.SetEnvironmentVariable("USERNSCONTAINER_STATE_DIR", dir);
+        try
+        {
+            var r = TestHost.Run("try { Get-UserNsContainer } catch { $_.FullyQualifiedErrorId; $_.ErrorDetails.RecommendedAction }");
+            Assert.Equal("StateDirectoryUnsafe,UserNsContainer.Commands.GetUserNsContainerCommand", r.Lines[0]);
+            Assert.Contains(dir, r.Lines[1]);
+        }
+        finally
+        {
+            System.Environment.SetEnvironmentVariable("USERNSCONTAINER_STATE_DIR", saved);
+        }
+    }
 }

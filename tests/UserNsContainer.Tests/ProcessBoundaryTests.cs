@@ -78,4 +78,23 @@ public sealed class ProcessBoundaryTests : ContainerTest
         var r = TestHost.Run("Invoke-UserNsContainer -Command sh, -c, 'test -t 1 || echo not-a-terminal' | ForEach-Object { $_.GetType().Name + ':' + $_ }");
         Assert.Equal(new[] { "String:not-a-terminal" }, r.Lines);
     }
+
+    [Fact]
+    public void ACreatedContainerOfAnotherLiveProcessCannotBeStartedHere()
+    {
+        using var p = StartShell("$c = New-UserNsContainer -NoStart -Name xproc-created; 'created'; [Threading.Thread]::Sleep(20000)");
+        Assert.Equal("created", p.StandardOutput.ReadLine());
+        try
+        {
+            var r = TestHost.Run("Get-UserNsContainer -Name xproc-created | Start-UserNsContainer -ErrorVariable err -ErrorAction SilentlyContinue; $err[0].FullyQualifiedErrorId; (Get-UserNsContainer -Name xproc-created).State.ToString()");
+            Assert.Equal(new[] { "ContainerOwnedElsewhere,UserNsContainer.Commands.StartUserNsContainerCommand", "Created" }, r.Lines);
+        }
+        finally
+        {
+            p.Kill();
+            p.WaitForExit();
+        }
+        // its owner gone, the record is cleaned away at the next listing
+        Assert.Equal(new[] { "0" }, TestHost.Run("@(Get-UserNsContainer).Count").Lines);
+    }
 }

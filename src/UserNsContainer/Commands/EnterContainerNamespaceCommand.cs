@@ -1,6 +1,5 @@
 using System;
 using System.Collections;
-using System.Collections.Generic;
 using System.Management.Automation;
 using UserNsContainer.Engine;
 using UserNsContainer.Engine.Native;
@@ -100,12 +99,7 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
         if (bound.ContainsKey(nameof(Group)))
             spec.Group = Group;
         if (Environment is not null)
-        {
-            var env = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (DictionaryEntry e in Environment)
-                env[e.Key?.ToString() ?? ""] = LanguagePrimitives.ConvertTo<string>(e.Value) ?? "";
-            spec.Environment = env;
-        }
+            spec.Environment = Arguments.Environment(Environment);
         request.Process = spec;
         request.Namespaces = Namespace;
         var target = request.ContainerName is null ? $"process {request.TargetPid}" : $"{request.ContainerName} (pid {request.TargetPid})";

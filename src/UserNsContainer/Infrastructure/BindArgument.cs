@@ -22,8 +22,8 @@ internal static class BindArgument
                 string s => BindMount.Parse(s, parameter),
                 IDictionary d => new BindMount
                 {
-                    Source = Get(d, "Source")?.ToString() ?? "",
-                    Target = Get(d, "Target")?.ToString() ?? "",
+                    Source = Arguments.Get(d, "Source")?.ToString() ?? "",
+                    Target = Arguments.Get(d, "Target")?.ToString() ?? "",
                     ReadOnly = Flag(d, "ReadOnly"),
                     Optional = Flag(d, "Optional"),
                     NoCreate = Flag(d, "NoCreate"),
@@ -42,8 +42,6 @@ internal static class BindArgument
     public static string HostPath(PSCmdlet cmdlet, string path) =>
         path.Length == 0 || path.StartsWith('/') ? path : cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
-    private static object? Get(IDictionary d, string key) =>
-        d.Keys.Cast<object>().FirstOrDefault(k => string.Equals(k?.ToString(), key, System.StringComparison.OrdinalIgnoreCase)) is { } k ? d[k] : null;
 
-    private static bool Flag(IDictionary d, string key) => Get(d, key) is { } v && LanguagePrimitives.IsTrue(v);
+    private static bool Flag(IDictionary d, string key) => Arguments.Get(d, key) is { } v && LanguagePrimitives.IsTrue(v);
 }

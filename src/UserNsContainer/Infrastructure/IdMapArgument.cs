@@ -26,7 +26,7 @@ internal static class IdMapArgument
                     result.AddRange(IdMapRange.Parse(s, parameter));
                     break;
                 case IDictionary d:
-                    result.Add(IdMapRange.FromParts(Get(d, "ContainerId"), Get(d, "HostId"), Get(d, "Count"), parameter));
+                    result.Add(IdMapRange.FromParts(Arguments.Get(d, "ContainerId"), Arguments.Get(d, "HostId"), Arguments.Get(d, "Count"), parameter));
                     break;
                 default:
                     var o = PSObject.AsPSObject(raw);
@@ -38,6 +38,4 @@ internal static class IdMapArgument
         return result.ToArray();
     }
 
-    private static object? Get(IDictionary d, string key) =>
-        d.Keys.Cast<object>().FirstOrDefault(k => string.Equals(k?.ToString(), key, System.StringComparison.OrdinalIgnoreCase)) is { } k ? d[k] : null;
 }

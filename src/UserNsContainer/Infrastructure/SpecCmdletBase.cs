@@ -103,12 +103,7 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
         if (bound.ContainsKey(nameof(Group)))
             spec.Group = Group;
         if (Environment is not null)
-        {
-            var env = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (DictionaryEntry e in Environment)
-                env[e.Key?.ToString() ?? ""] = LanguagePrimitives.ConvertTo<string>(e.Value) ?? "";
-            spec.Environment = env;
-        }
+            spec.Environment = Arguments.Environment(Environment);
         return spec;
     }
 }
