@@ -480,7 +480,9 @@ static int op_lock(struct op_ctx *c)
     if (read(done[0], &werr, sizeof werr) != sizeof werr)
         werr = EIO;
     close(done[0]);
-    waitpid(writer, NULL, 0);
+    /* not waited for here: the writer's exit tears down the outer mount namespace (an RCU
+     * grace period), which can happen on another CPU while we go on; the init's reaper
+     * collects it */
     if (err == 0 && werr != 0) {
         c->detail = "writing the nested namespace's id maps";
         err = werr;
