@@ -12,7 +12,7 @@ $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Ma
 $prose = @{
  'Invoke-UserNsContainer' = @{
   Synopsis = 'Runs a command in a fresh user-namespace container in the foreground, then removes the container.'
-  Description = "Creates a container (by default: new user, mnt, pid, ipc, uts, net and cgroup namespaces; the caller mapped to root; the host's / bound read-only with fresh /proc, /dev, /tmp and /run), runs -Command in it and removes it when the command ends, like bwrap, ch-run or Guix's call-with-container.`n`nStandard output lines flow into the pipeline as strings as they arrive. Standard error reaches the error stream the way a native command's does: 2>&1 captures it, and it never makes a successful run fail. The exit code lands in `$LASTEXITCODE (128+N when signal N ended the command). Without -Command at a console, /bin/sh gets the terminal; -Interactive gives any command the terminal.`n`nThe container dies with the PowerShell process that runs it; Ctrl+C ends it at once. Bad input is refused before anything is created, and a failed setup step reports the step, operation, path and errno, leaving nothing behind."
+  Description = "Creates a container (by default: new user, mnt, pid, ipc, uts, net and cgroup namespaces; the caller mapped to root; the host's / bound read-only with fresh /proc, /dev, /tmp and /run), runs -Command in it and removes it when the command ends, like bwrap, ch-run or Guix's call-with-container.`n`nStandard output lines flow into the pipeline as strings as they arrive. Standard error reaches the error stream the way a native command's does: 2>&1 captures it, and it never makes a successful run fail. The exit code lands in `$LASTEXITCODE (128+N when signal N ended the command). At a console, a command whose output goes straight to the screen gets the terminal (a shell, an editor), as native commands do; without -Command that is /bin/sh.`n`nThe container dies with the PowerShell process that runs it; Ctrl+C ends it at once. Bad input is refused before anything is created, and a failed setup step reports the step, operation, path and errno, leaving nothing behind."
   Examples = @(
    @('Invoke-UserNsContainer -Command sh, -c, ''id; cat /proc/self/uid_map''', 'Shows that the caller is root inside, mapped from its own uid (size 1).'),
    @('Invoke-UserNsContainer -RootFs ./rootfs -Writable -Environment @{ LANG = ''C.UTF-8'' } -Command make, -C, /src', 'Runs make in a directory root file system, read-write, with one extra environment variable.'),
@@ -110,7 +110,7 @@ $paramText = @{
  WorkingDirectory = 'The absolute path inside the container to start in. Default: /.'
  Writable = 'Mount the root read-write instead of read-only.'
  PassThru = 'Emit the container''s handle.'
- Interactive = 'Connect the container to this terminal instead of the pipeline. On by default when -Command is omitted and stdin and stdout are terminals of a console host.'
+ Interactive = 'Connect the command to this terminal instead of the pipeline (or, with -Interactive:$false, never). By default it is connected when stdin and stdout are terminals and the output would go straight to the console (Out-Default), as PowerShell does for native commands: a shell or an editor gets the terminal, while $x = ... or a pipe keeps pipeline strings.'
  NoStart = 'Return the container in state Created, before any mount, so that its id maps and binds can still be set.'
  Container = 'Container handles, as New-UserNsContainer and Get-UserNsContainer return them.'
  Id = 'Container Ids.'

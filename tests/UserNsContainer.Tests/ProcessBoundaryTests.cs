@@ -73,6 +73,20 @@ public sealed class ProcessBoundaryTests : ContainerTest
     }
 
     [Fact]
+    public void AtATerminalACommandWhoseOutputGoesToOutDefaultGetsTheTerminalAndACapturedOneDoesNot()
+    {
+        using var p = StartShell(
+            "Invoke-UserNsContainer -Command sh, -c, 'test -t 0 && test -t 1 && echo editor-gets-terminal'\n" +
+            "$x = Invoke-UserNsContainer -Command sh, -c, 'test -t 1 || echo captured-as-strings'\n" +
+            "\"x=$x\"\n", viaTerminal: true);
+        p.StandardInput.Close();
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Contains("editor-gets-terminal", output);
+        Assert.Contains("x=captured-as-strings", output);
+    }
+
+    [Fact]
     public void WithoutATerminalTheOutputIsPipelineStrings()
     {
         var r = TestHost.Run("Invoke-UserNsContainer -Command sh, -c, 'test -t 1 || echo not-a-terminal' | ForEach-Object { $_.GetType().Name + ':' + $_ }");

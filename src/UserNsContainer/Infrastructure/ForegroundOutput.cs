@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Reflection;
@@ -32,12 +33,38 @@ internal static class ForegroundOutput
         return exit;
     }
 
-    /// <summary>Whether to hand the terminal over: as asked with -Interactive, else when no
-    /// command was given (a shell) and a console host has terminals on stdin and stdout.</summary>
-    public static bool UseTerminal(PSCmdlet cmdlet, bool interactiveBound, bool interactive, bool commandGiven) =>
-        interactiveBound
-            ? interactive
-            : !commandGiven && cmdlet.Host.Name == "ConsoleHost" && ContainerEngine.IsTerminal(0) && ContainerEngine.IsTerminal(1);
+    /// <summary>Whether to hand the terminal over: as asked with -Interactive; otherwise, when
+    /// stdin and stdout are terminals, for a shell at a console (no command given) or whenever
+    /// the output would go straight to Out-Default (PowerShell's own rule for native commands:
+    /// '$x = ...' or '... | Select-String' keep the pipeline).</summary>
+    public static bool UseTerminal(PSCmdlet cmdlet, bool interactiveBound, bool interactive, bool commandGiven)
+    {
+        if (interactiveBound)
+            return interactive;
+        if (!ContainerEngine.IsTerminal(0) || !ContainerEngine.IsTerminal(1))
+            return false;
+        return (!commandGiven && cmdlet.Host.Name == "ConsoleHost") || OutputGoesToOutDefault(cmdlet);
+    }
+
+    private const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
+
+    /// <summary>True when the cmdlet's output pipe feeds Out-Default directly (read through the
+    /// engine's internals; false wherever they differ from what is expected).</summary>
+    private static bool OutputGoesToOutDefault(PSCmdlet cmdlet)
+    {
+        try
+        {
+            var runtime = cmdlet.CommandRuntime;
+            var pipe = runtime.GetType().GetProperty("OutputPipe", Internal)?.GetValue(runtime);
+            var downstream = pipe?.GetType().GetProperty("DownstreamCmdlet", Internal)?.GetValue(pipe);
+            var command = downstream?.GetType().GetProperty("Command", Internal)?.GetValue(downstream);
+            return command?.GetType().Name == "OutDefaultCommand";
+        }
+        catch (Exception e) when (e is TargetInvocationException or AmbiguousMatchException or MethodAccessException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>
