@@ -150,7 +150,9 @@ public sealed class ContainerSpec
         if (!Directory.Exists(RootFs))
             throw new InvalidSpecException(File.Exists(RootFs) ? "RootFsNotDirectory" : "RootFsNotFound", "RootFs", RootFs,
                 "an existing directory holding the container's root file system (e.g. one made with 'busybox --install' or debootstrap)");
-        RootFs = Path.GetFullPath(RootFs).TrimEnd('/');
+        // resolved as the caller sees it: the helper opens it under /oldroot, where an
+        // absolute symlink would point into its setup tmpfs instead
+        RootFs = (BindMount.RealPath(RootFs) ?? Path.GetFullPath(RootFs)).TrimEnd('/');
         if (RootFs.Length == 0)
             RootFs = null; // "/" is the default root
     }

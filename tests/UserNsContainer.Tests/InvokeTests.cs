@@ -121,6 +121,17 @@ public sealed class InvokeTests : ContainerTest
         Assert.Equal(new[] { "busybox-root", "/bin/busybox", "no-host-files", "1" }, r.Lines);
     }
 
+    [BusyboxFact]
+    public void ARootFsGivenThroughASymlinkIsResolvedAsTheCallerSeesIt()
+    {
+        var link = Path.Combine(TestHost.Scratch, "root-link-" + Guid.NewGuid().ToString("N")[..8]);
+        File.CreateSymbolicLink(link, Busybox.RootFs); // an absolute symlink
+        var r = TestHost.Run("Invoke-UserNsContainer -RootFs $root -Command cat, /etc/marker; (Invoke-UserNsContainer -RootFs $root -PassThru -Command /bin/true).RootFs",
+            new System.Collections.Generic.Dictionary<string, object?> { ["root"] = link });
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "busybox-root", Busybox.RootFs }, r.Lines);
+    }
+
     [Fact]
     public void NamespaceSubsetSharesTheOthersWithTheHost()
     {
