@@ -73,16 +73,21 @@ static int has_flag(const char *flags, char f)
     return strchr(flags, f) != NULL;
 }
 
-/* Resolve a container path to an O_PATH fd, confined to the new root. */
-static int open_in_root(const char *path)
+/* Resolve a container path to an fd (O_PATH unless FLAGS say otherwise), confined to the new root. */
+static int open_in_root_as(const char *path, int flags)
 {
     const char *rel = path;
     while (*rel == '/')
         rel++;
     if (*rel == '\0')
         rel = ".";
-    return sys_openat2(newroot_fd, rel, O_PATH | O_CLOEXEC, 0,
+    return sys_openat2(newroot_fd, rel, (unsigned long)flags | O_CLOEXEC, 0,
                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+static int open_in_root(const char *path)
+{
+    return open_in_root_as(path, O_PATH);
 }
 
 /* mkdir -p inside the new root, every parent resolved confined; the last component is
@@ -344,17 +349,12 @@ static int op_symlink(struct op_ctx *c)
         memcpy(parent, c->path, (size_t)(slash - c->path));
         parent[slash - c->path] = '\0';
     }
-    int pfd = open_in_root(parent);
-    if (pfd < 0)
+    int dfd = open_in_root_as(parent, O_RDONLY | O_DIRECTORY);
+    if (dfd < 0)
         return -1;
-    char dir[64];
-    fd_path(dir, sizeof dir, pfd);
-    int dfd = open(dir, O_DIRECTORY | O_CLOEXEC);
-    int r = dfd < 0 ? -1 : symlinkat(arg(c->op, 0), dfd, slash ? slash + 1 : c->path);
+    int r = symlinkat(arg(c->op, 0), dfd, slash ? slash + 1 : c->path);
     int saved = errno;
-    if (dfd >= 0)
-        close(dfd);
-    close(pfd);
+    close(dfd);
     errno = saved;
     return r < 0 && saved == EEXIST ? 0 : r;
 }
