@@ -61,7 +61,7 @@ public static class IdMapWriter
                 $"{tool.Name} is needed to map ids other than your own, and it is not on PATH.", tool.Name,
                 "Install it: apt-get install uidmap (Debian, Ubuntu), dnf install shadow-utils (Fedora).");
         var mode = File.GetUnixFileMode(path);
-        bool setuidRoot = (mode & UnixFileMode.SetUser) != 0 && Owner(path) == 0;
+        bool setuidRoot = (mode & UnixFileMode.SetUser) != 0 && Native.Libc.OwnerOf(path, followLinks: true) == 0;
         if (!setuidRoot && !HasFileCapabilities(path))
             throw new UserNsContainerException("IdMapToolNotPrivileged", FailureKind.PermissionDenied,
                 $"{path} has neither the setuid bit (owned by root) nor file capabilities, so it cannot write another user's map.", path,
@@ -71,14 +71,6 @@ public static class IdMapWriter
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
-
-    private static unsafe uint Owner(string path)
-    {
-        Tmds.Linux.stat st;
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        fixed (byte* p = bytes)
-            return Tmds.Linux.LibC.stat(p, &st) == 0 ? st.st_uid : uint.MaxValue;
-    }
 
     private static unsafe bool HasFileCapabilities(string path)
     {

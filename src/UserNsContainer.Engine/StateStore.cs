@@ -41,18 +41,7 @@ public sealed class StateStore
         return Verified[dir] = new StateStore(dir);
     }
 
-    private static bool OwnedByMe(string path) =>
-        Tmds.Linux.LibC.geteuid() == GetOwner(path);
-
-    private static unsafe uint GetOwner(string path)
-    {
-        Tmds.Linux.stat st;
-        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-        fixed (byte* p = bytes)
-            if (Tmds.Linux.LibC.lstat(p, &st) != 0)
-                throw new SystemCallException("lstat", path, Tmds.Linux.LibC.errno);
-        return st.st_uid;
-    }
+    private static bool OwnedByMe(string path) => Native.Libc.OwnerOf(path, followLinks: false) == Native.Libc.geteuid();
 
     /// <summary>Creates the directory 0700, or checks that an existing one is a real
     /// directory owned by this user and closed to others (a shared /tmp is hostile ground).</summary>
@@ -68,7 +57,7 @@ public sealed class StateStore
                 $"Cannot create the state directory '{path}': {e.Message}", path);
         }
         var info = new DirectoryInfo(path);
-        if (info.LinkTarget is not null || GetOwner(path) != Tmds.Linux.LibC.geteuid() ||
+        if (info.LinkTarget is not null || !OwnedByMe(path) ||
             (info.UnixFileMode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
             throw new UserNsContainerException("StateDirectoryUnsafe", FailureKind.PermissionDenied,
                 $"The state directory '{path}' is a symlink, is not owned by you, or is writable by others.", path,

@@ -91,4 +91,10 @@ int sys_pivot_root(const char *new_root, const char *put_old);
 
 long parse_long(const char *s, long dflt);
 
+/* True when the flag letter F is in FLAGS (the flags field of a bind or mkdir op). */
+static inline int has_flag(const char *flags, char f)
+{
+    return __builtin_strchr(flags, f) != NULL;
+}
+
 #endif

@@ -82,11 +82,6 @@ static int holder_userns(const char *uid_map, const char *gid_map)
     return ns;
 }
 
-static int has(const char *flags, char f)
-{
-    return strchr(flags, f) != NULL;
-}
-
 /* Clones SRC and idmaps the clone through a namespace with the given maps: the detached
  * tree's fd, or -1 with *step naming what failed. */
 int idmap_tree(const char *src, int recursive, const char *uid_map, const char *gid_map, int *ns, const char **step)
@@ -118,10 +113,10 @@ int make_idmapped_trees(const struct plan *plan, struct record *ops, int nops, c
     int ns = -1, result = 0;
     for (int i = 0; i < nops && result == 0; i++) {
         struct record *r = &ops[i];
-        if (r->nfields < 5 || strcmp(r->fields[1], "bind") != 0 || !has(r->fields[4], 'i'))
+        if (r->nfields < 5 || strcmp(r->fields[1], "bind") != 0 || !has_flag(r->fields[4], 'i'))
             continue;
         const char *step;
-        int tree = go->nfields < 3 ? -1 : idmap_tree(r->fields[2], has(r->fields[4], 'r'), go->fields[1], go->fields[2], &ns, &step);
+        int tree = go->nfields < 3 ? -1 : idmap_tree(r->fields[2], has_flag(r->fields[4], 'r'), go->fields[1], go->fields[2], &ns, &step);
         if (tree < 0) {
             send_error(i, go->nfields < 3 ? "idmap" : step, r->fields[2], go->nfields < 3 ? EINVAL : errno, "");
             result = -1;

@@ -68,11 +68,6 @@ static const char *arg(const struct op *op, int i)
     return op->rec.nfields > i + 2 ? op->rec.fields[i + 2] : "";
 }
 
-static int has_flag(const char *flags, char f)
-{
-    return strchr(flags, f) != NULL;
-}
-
 /* Resolve a container path to an fd (O_PATH unless FLAGS say otherwise), confined to the new root. */
 static int open_in_root_as(const char *path, int flags)
 {

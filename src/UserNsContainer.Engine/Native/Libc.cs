@@ -58,8 +58,6 @@ internal static unsafe partial class Libc
     public static partial uint geteuid();
     [LibraryImport(C, SetLastError = true)]
     public static partial uint getegid();
-    [LibraryImport(C, SetLastError = true)]
-    public static partial int kill(int pid, int sig);
 
     [LibraryImport(C, SetLastError = true)]
     public static partial int poll(PollFd* fds, ulong nfds, int timeout);
@@ -119,6 +117,18 @@ internal static unsafe partial class Libc
     public static partial int flock(int fd, int operation);
 
     public const int LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, EWOULDBLOCK = 11;
+
+    /// <summary>The owner of <paramref name="path"/> (lstat when <paramref name="followLinks"/> is false), or null.</summary>
+    public static uint? OwnerOf(string path, bool followLinks)
+    {
+        Tmds.Linux.stat st;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+        {
+            int r = followLinks ? Tmds.Linux.LibC.stat(p, &st) : Tmds.Linux.LibC.lstat(p, &st);
+            return r == 0 ? st.st_uid : null;
+        }
+    }
 
     public static int Errno => Marshal.GetLastPInvokeError();
 
