@@ -19,12 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_NS 8
-
 static int open_namespaces(const struct plan *plan, int *fds, int *n)
 {
     *n = 0;
-    for (char **ns = plan->join; ns && *ns && *n < MAX_NS; ns++) {
+    for (char **ns = plan->join; ns && *ns; ns++) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/ns/%s", plan->target, *ns);
         fds[*n] = open(path, O_RDONLY | O_CLOEXEC);

@@ -14,12 +14,15 @@
 #include <sys/types.h>
 
 #define CTL_FD 3
-#define MAX_FIELDS 4096
-#define MAX_MSG (256 * 1024)
+/* The largest record either side sends (ControlChannel.MaxMessage in the engine): under the
+ * socket's default send buffer, so a record that fits is never refused by the kernel. A
+ * larger one is an error on both sides, never cut short. */
+#define MAX_MSG (128 * 1024)
 
-/* One record received from the engine: fields point into buf. */
+/* One record received from the engine: fields point into buf (len bytes, NUL-terminated). */
 struct record {
     char *buf;
+    size_t len;
     int nfields;
     char **fields;
 };
@@ -50,17 +53,36 @@ struct plan {
     char **join;            /* enter: namespace names, in the order to join them */
     int nops;
     struct op *ops;
+    struct record *settings; /* the setting records as received: the init gets them too */
+    int nsettings;
 };
 
+#define MAX_NS 8
+
+/* The init's fds, placed by the monitor before it executes "usnc-helper init". */
+#define INIT_BARRIER_FD 4 /* frames from the monitor: settings, operations, "go" */
+#define INIT_END_FD 5     /* the init's end report to the monitor */
+#define INIT_TREE_FD 6    /* detached idmapped trees from the monitor (SCM_RIGHTS) */
+
+/* What the init tells the monitor when it ends: how the main process ended. */
+enum end_kind { END_EXITED = 0, END_SIGNALED = 1, END_SETUP_FAILED = 2 };
+struct end_report {
+    int kind;
+    int value;
+}; /* namespace kinds enter can join */
+
 /* protocol.c */
-int recv_record(int fd, struct record *rec);
+int recv_record(int fd, struct record *rec);   /* -1: errno ECONNRESET (closed) or EMSGSIZE */
 void free_record(struct record *rec);
 int send_fields(int fd, const char *const *fields, int n);
 void send_error(int step, const char *op, const char *path, int err, const char *detail);
 void send_simple(const char *verb, long a, long b);
+void init_plan(struct plan *plan);
 int read_plan(int fd, struct plan *plan);
+int take_setting(struct plan *plan, struct record *rec);
 void add_op(struct plan *plan, struct record *rec);
 int parse_record(char *buf, size_t n, struct record *rec);
+int parse_number(const char *s, long min, long max, long *out);
 
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
 int run_ops(struct plan *plan);
@@ -69,11 +91,20 @@ int hot_bind(const struct plan *plan);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);
 int idmap_tree(const char *src, int recursive, const char *uid_map, const char *gid_map, int *ns, const char **step);
-int make_idmapped_trees(const struct plan *plan, struct record *ops, int nops, const struct record *go, int sock);
+int make_idmapped_trees(const struct op *ops, int nops, const struct record *go, int sock);
 int hot_unbind(const struct plan *plan);
 
-/* init.c */
+/* monitor.c */
 int run_monitor(struct plan *plan);
+
+/* io.c */
+void write_full(int fd, const void *buf, size_t n);
+int read_full(int fd, void *buf, size_t n);
+#include <signal.h>
+int make_signalfd(const int *sigs, size_t n, sigset_t *set);
+
+/* init.c */
+void run_init(void) __attribute__((noreturn));
 void exec_main(const struct plan *plan, int errpipe) __attribute__((noreturn));
 void report_child_failure(int errpipe, int err, const char *step) __attribute__((noreturn));
 int await_exec(const struct plan *plan, pid_t pid, int errpipe);

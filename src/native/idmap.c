@@ -107,12 +107,11 @@ int idmap_tree(const char *src, int recursive, const char *uid_map, const char *
 }
 
 /* For every bind op with flag i: clone the source, idmap it, send it to the init. */
-int make_idmapped_trees(const struct plan *plan, struct record *ops, int nops, const struct record *go, int sock)
+int make_idmapped_trees(const struct op *ops, int nops, const struct record *go, int sock)
 {
-    (void)plan;
     int ns = -1, result = 0;
     for (int i = 0; i < nops && result == 0; i++) {
-        struct record *r = &ops[i];
+        const struct record *r = &ops[i].rec;
         if (r->nfields < 5 || strcmp(r->fields[1], "bind") != 0 || !has_flag(r->fields[4], 'i'))
             continue;
         const char *step;

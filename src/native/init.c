@@ -1,15 +1,17 @@
-/* The monitor (outside the namespaces) and the container's init (PID 1 inside).
+/* The container's init (PID 1 inside) and the start of the main process.
  *
- *   engine ──ctl──► monitor ──clone(ns flags)──► init ──fork──► main process (exec)
+ *   monitor ──clone(ns flags), exec──► init ──fork──► main process (exec)
  *
- * The monitor reports the init's pid, waits for "go" (the engine has written the id
- * maps), releases the init through the barrier pipe, relays the main process's output
- * to the log when detached, and reports the exit status. The init becomes root inside,
- * runs the setup operations, forks the main process, forwards signals and reaps.
+ * The init reads its settings, the setup operations and "go" from the barrier (the monitor
+ * sends them once the engine has written the id maps), becomes root inside, runs the
+ * operations, makes itself non-dumpable (nothing inside may open /proc/1/fd, ptrace it or
+ * pidfd_getfd its fds), forks the main process, forwards signals and reaps. Its fds after
+ * setup: stdio, the signalfd and the end pipe; nothing else.
  */
 #include "helper.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
@@ -29,41 +31,11 @@
 
 extern char **environ;
 
-/* What the init tells the monitor when it ends: how the main process ended. */
-enum end_kind { END_EXITED = 0, END_SIGNALED = 1, END_SETUP_FAILED = 2 };
-struct end_report {
-    int kind;
-    int value;
-};
-
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 static void noop_handler(int sig)
 {
     (void)sig;
-}
-
-static int make_signalfd(const int *sigs, size_t n, sigset_t *set)
-{
-    sigemptyset(set);
-    for (size_t i = 0; i < n; i++)
-        sigaddset(set, sigs[i]);
-    sigprocmask(SIG_BLOCK, set, NULL);
-    return signalfd(-1, set, SFD_CLOEXEC);
-}
-
-static void write_full(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        p += w;
-        n -= (size_t)w;
-    }
 }
 
 /* ---- the main process ------------------------------------------------------------ */
@@ -172,24 +144,10 @@ static void forward(pid_t main_pid, const struct signalfd_siginfo *si)
         kill(main_pid, (int)si->ssi_signo);
 }
 
-static int read_full(int fd, void *buf, size_t n)
-{
-    char *p = buf;
-    while (n > 0) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
-/* What comes through the barrier: frames (u32 length, then a record), first the setup
- * operations, last the engine's "go" with the nested namespace's maps and the ids to take
- * in the outer one. Returns 0, or -1 when the monitor went away. */
+/* What comes through the barrier: frames (u32 length, then a record): the settings, the
+ * setup operations, last the engine's "go" with the nested namespace's maps and the ids to
+ * take in the outer one. Returns 0, or -1 when the monitor went away or a record is bad
+ * (an error record sent). */
 static int read_release(struct plan *plan, int barrier)
 {
     for (;;) {
@@ -200,16 +158,23 @@ static int read_release(struct plan *plan, int barrier)
         struct record rec;
         if (buf == NULL || read_full(barrier, buf, len) < 0 || parse_record(buf, len, &rec) < 0)
             return -1;
-        buf[len] = '\0';
-        if (rec.nfields > 0 && strcmp(rec.fields[0], "go") == 0) {
+        if (strcmp(rec.fields[0], "go") == 0) {
+            long v[2] = {-1, -1};
+            for (int i = 3; i < rec.nfields && i < 5; i++)
+                if (parse_number(rec.fields[i], 0, 4294967294L, &v[i - 3]) < 0) {
+                    send_error(-1, "plan", "go", EINVAL, "malformed \"go\" record");
+                    return -1;
+                }
             plan->inner_uid_map = rec.nfields > 1 ? rec.fields[1] : NULL;
             plan->inner_gid_map = rec.nfields > 2 ? rec.fields[2] : NULL;
-            plan->outer_uid = parse_long(rec.nfields > 3 ? rec.fields[3] : NULL, -1);
-            plan->outer_gid = parse_long(rec.nfields > 4 ? rec.fields[4] : NULL, -1);
+            plan->outer_uid = v[0];
+            plan->outer_gid = v[1];
             return 0;
         }
         if (rec.nfields > 1 && strcmp(rec.fields[0], "op") == 0)
             add_op(plan, &rec);
+        else if (take_setting(plan, &rec) < 0)
+            return -1;
     }
 }
 
@@ -228,14 +193,39 @@ static void become_root(const struct plan *plan)
     prctl(PR_SET_DUMPABLE, 1);
 }
 
-/* The container's init. Never returns. */
-static void run_init(struct plan *plan, int barrier, int endpipe)
+/* The capabilities the monitor carried over the exec stay effective and permitted; nothing
+ * started from here inherits them as ambient or inheritable ones. */
+static void drop_inherited_caps(void)
 {
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct d[2];
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (syscall(SYS_capget, &h, d) == 0) {
+        d[0].inheritable = d[1].inheritable = 0;
+        syscall(SYS_capset, &h, d);
+    }
+}
+
+/* The container's init ("usnc-helper init", executed by the monitor's clone). Never returns. */
+void run_init(void)
+{
+    static struct plan storage;
+    struct plan *plan = &storage;
     struct end_report end = {END_SETUP_FAILED, 0};
+    int endpipe = INIT_END_FD;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (read_release(plan, barrier) < 0)
+    prctl(PR_SET_NAME, "usnc-helper"); /* executed as /proc/self/exe */
+    drop_inherited_caps();
+    init_plan(plan);
+    plan->tree_sock = INIT_TREE_FD;
+    fcntl(INIT_BARRIER_FD, F_SETFD, FD_CLOEXEC);
+    fcntl(INIT_END_FD, F_SETFD, FD_CLOEXEC);
+    fcntl(INIT_TREE_FD, F_SETFD, FD_CLOEXEC);
+    if (read_release(plan, INIT_BARRIER_FD) < 0)
         _exit(125);
-    close(barrier);
+    close(INIT_BARRIER_FD);
+    if (plan->envp == NULL)
+        plan->envp = calloc(1, sizeof(char *));
     become_root(plan);
     if (!(plan->clone_flags & CLONE_NEWPID))
         prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -248,6 +238,9 @@ static void run_init(struct plan *plan, int barrier, int endpipe)
         end.value = errno;
         goto out;
     }
+    close(plan->tree_sock);
+    /* from here processes of the container exist: nothing in them may reach this one */
+    prctl(PR_SET_DUMPABLE, 0);
     sigset_t set;
     int sigs[sizeof forwarded / sizeof forwarded[0] + 1];
     memcpy(sigs, forwarded, sizeof forwarded);
@@ -287,199 +280,3 @@ out:
     _exit(end.kind == END_EXITED ? end.value : end.kind == END_SIGNALED ? 128 + end.value : 125);
 }
 
-/* ---- the monitor ------------------------------------------------------------------- */
-
-struct log_relay {
-    int in;
-    int out;
-    const char *path;
-    long max;
-    long written;
-};
-
-static void log_open(struct log_relay *l)
-{
-    l->out = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    struct stat st;
-    l->written = l->out >= 0 && fstat(l->out, &st) == 0 ? st.st_size : 0;
-}
-
-/* Copies what the container wrote; past the limit the log moves to LOG.1 (one kept). */
-static int log_pump(struct log_relay *l)
-{
-    char buf[65536];
-    ssize_t n = read(l->in, buf, sizeof buf);
-    if (n <= 0)
-        return n < 0 && errno == EINTR ? 1 : 0;
-    if (l->out >= 0 && l->written + n > l->max) {
-        char old[4096];
-        snprintf(old, sizeof old, "%s.1", l->path);
-        close(l->out);
-        rename(l->path, old);
-        log_open(l);
-    }
-    if (l->out >= 0) {
-        write_full(l->out, buf, (size_t)n);
-        l->written += n;
-    }
-    return 1;
-}
-
-static void write_status(const struct plan *plan, const struct end_report *end)
-{
-    if (plan->status_path == NULL)
-        return;
-    char tmp[4096], line[64];
-    snprintf(tmp, sizeof tmp, "%s.tmp", plan->status_path);
-    static const char *names[] = {"exited", "signaled", "failed"};
-    int n = snprintf(line, sizeof line, "%s %d\n", names[end->kind], end->value);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
-    write_full(fd, line, (size_t)n);
-    close(fd);
-    rename(tmp, plan->status_path);
-}
-
-/* Passes the setup operations and then "go" on to the init, each as a frame (u32 length,
- * then the record). Returns 0, or -1 when the engine went away or said "abort". */
-static void write_frame(int barrier, const struct record *rec)
-{
-    uint32_t len = 0;
-    for (int i = 0; i < rec->nfields; i++)
-        len += (uint32_t)strlen(rec->fields[i]) + 1;
-    write_full(barrier, &len, sizeof len);
-    write_full(barrier, rec->buf, len);
-}
-
-static int release_on_go(struct plan *plan, int barrier, int tree_sock)
-{
-    struct record ops[512];
-    int nops = 0, result = -1;
-    for (;;) {
-        struct record rec;
-        if (recv_record(CTL_FD, &rec) < 0)
-            break;
-        const char *verb = rec.nfields > 0 ? rec.fields[0] : "";
-        if (strcmp(verb, "op") == 0 && nops < 512) {
-            ops[nops++] = rec;
-            continue;
-        }
-        if (strcmp(verb, "go") == 0) {
-            /* idmapped trees first (the init takes them in op order), then the frames */
-            if (make_idmapped_trees(plan, ops, nops, &rec, tree_sock) == 0) {
-                for (int i = 0; i < nops; i++)
-                    write_frame(barrier, &ops[i]);
-                write_frame(barrier, &rec);
-                result = 0;
-            }
-            free_record(&rec);
-            break;
-        }
-        int abort_ = strcmp(verb, "abort") == 0;
-        free_record(&rec);
-        if (abort_)
-            break;
-    }
-    for (int i = 0; i < nops; i++)
-        free_record(&ops[i]);
-    return result;
-}
-
-static pid_t clone_init(unsigned long flags)
-{
-    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-}
-
-int run_monitor(struct plan *plan)
-{
-    int barrier[2], endp[2], logp[2] = {-1, -1}, trees[2];
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
-    if (pipe2(barrier, O_CLOEXEC) < 0 || pipe2(endp, O_CLOEXEC) < 0 ||
-        socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, trees) < 0)
-        return send_error(-1, "pipe", "", errno, ""), 1;
-    if (plan->detached) {
-        if (pipe2(logp, O_CLOEXEC) < 0)
-            return send_error(-1, "pipe", "", errno, ""), 1;
-        pid_t pid = fork(); /* the engine reaps the first half; the second lives on */
-        if (pid < 0)
-            return send_error(-1, "fork", "", errno, ""), 1;
-        if (pid > 0)
-            _exit(0);
-    }
-    sigset_t set;
-    int chld[] = {SIGCHLD};
-    int sfd = make_signalfd(chld, 1, &set);
-    pid_t init = clone_init(plan->clone_flags);
-    if (init < 0) {
-        send_error(-1, "clone", "", errno, "");
-        return 1;
-    }
-    if (init == 0) {
-        close(barrier[1]);
-        close(endp[0]);
-        close(trees[0]);
-        plan->tree_sock = trees[1];
-        sigprocmask(SIG_UNBLOCK, &set, NULL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGQUIT, SIG_DFL);
-        if (plan->detached) {
-            int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-            dup2(devnull, 0);
-            dup2(logp[1], 1);
-            dup2(logp[1], 2);
-        }
-        run_init(plan, barrier[0], endp[1]);
-    }
-    close(barrier[0]);
-    close(endp[1]);
-    close(trees[1]);
-    if (logp[1] >= 0)
-        close(logp[1]);
-    send_simple("pid", init, getpid());
-    int released = release_on_go(plan, barrier[1], trees[0]);
-    close(trees[0]);
-    if (released < 0) {
-        kill(init, SIGKILL);
-        waitpid(init, NULL, 0);
-        return 1;
-    }
-    close(barrier[1]);
-
-    struct log_relay log = {.in = logp[0], .out = -1, .path = plan->log_path, .max = plan->log_max};
-    if (plan->detached && plan->log_path)
-        log_open(&log);
-    struct pollfd pfd[3] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}};
-    int status = 0;
-    for (;;) {
-        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
-            break;
-        if (pfd[2].revents & (POLLIN | POLLHUP))
-            if (!log_pump(&log))
-                pfd[2].fd = -1;
-        if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            char b[64];
-            if (recv(CTL_FD, b, sizeof b, MSG_DONTWAIT) <= 0) {
-                kill(init, SIGKILL); /* the engine is gone: the container dies with it */
-                pfd[1].fd = -1;
-            }
-        }
-        if (pfd[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof si) > 0 && waitpid(init, &status, WNOHANG) == init)
-                break;
-        }
-    }
-    while (pfd[2].fd >= 0 && log_pump(&log))
-        ;
-    struct end_report end;
-    if (read(endp[0], &end, sizeof end) != sizeof end) {
-        end.kind = WIFSIGNALED(status) ? END_SIGNALED : END_EXITED;
-        end.value = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
-    }
-    write_status(plan, &end);
-    send_simple("exit", end.kind, end.value);
-    return end.kind == END_EXITED ? end.value : end.kind == END_SIGNALED ? 128 + end.value : 125;
-}

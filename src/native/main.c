@@ -4,20 +4,29 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
-    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind"};
+    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind", "init"};
     int mode = -1;
-    for (int i = 0; argc >= 2 && i < 4; i++)
+    for (int i = 0; argc >= 2 && i < 5; i++)
         if (strcmp(argv[1], modes[i]) == 0)
             mode = i;
     if (mode < 0) {
         fprintf(stderr, "usnc-helper: internal program of UserNsContainer; not for direct use\n");
         return 2;
     }
+    if (mode == 4) {
+        sys_close_range(INIT_TREE_FD + 1, ~0U, 0);
+        run_init();
+    }
     sys_close_range(CTL_FD + 1, ~0U, 0);
+    /* enter and hot-bind join the container's namespaces: nothing in there may ptrace them
+     * (they hold the engine's socket and the caller's stdio) */
+    if (mode != 0)
+        prctl(PR_SET_DUMPABLE, 0);
     struct plan plan;
     if (read_plan(CTL_FD, &plan) < 0)
         return 1;

@@ -250,8 +250,12 @@ static int op_bind(struct op_ctx *c)
     c->path = arg(c->op, 1);
     c->name = "mkdir";
     c->detail = "bind target";
-    if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0)
+    if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0) {
+        int saved = errno;
+        close(sfd);
+        errno = saved;
         return has_flag(flags, 's') ? 0 : -1;
+    }
     c->name = "bind";
     int fd = open_in_root(c->path);
     if (fd < 0) {

@@ -1,11 +1,14 @@
 /* Records on the control socket: one SOCK_SEQPACKET message each, NUL-separated fields. */
 #include "helper.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+/* A decimal number; DFLT when S is missing, empty or not a number (see parse_number for
+ * fields that must be numbers). */
 long parse_long(const char *s, long dflt)
 {
     char *end;
@@ -16,29 +19,46 @@ long parse_long(const char *s, long dflt)
     return (errno != 0 || *end != '\0') ? dflt : v;
 }
 
+/* One record, exactly as long as it was sent: a record longer than MAX_MSG is refused
+ * (EMSGSIZE), never cut short. */
+/* Strict: the whole field is a decimal number in [min, max]. */
+int parse_number(const char *s, long min, long max, long *out)
+{
+    char *end;
+    if (s == NULL || *s == '\0')
+        return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int recv_record(int fd, struct record *rec)
 {
-    rec->buf = malloc(MAX_MSG + 1);
-    rec->fields = calloc(MAX_FIELDS, sizeof(char *));
-    rec->nfields = 0;
-    if (rec->buf == NULL || rec->fields == NULL)
-        return -1;
+    static char scratch[MAX_MSG];
+    struct iovec iov = {.iov_base = scratch, .iov_len = sizeof scratch};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
     ssize_t n;
+    memset(rec, 0, sizeof *rec);
     do
-        n = recv(fd, rec->buf, MAX_MSG, 0);
+        n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
     if (n <= 0) {
         if (n == 0)
             errno = ECONNRESET;
-        free_record(rec);
         return -1;
     }
-    rec->buf[n] = '\0';
-    for (ssize_t i = 0; i < n && rec->nfields < MAX_FIELDS;) {
-        rec->fields[rec->nfields++] = rec->buf + i;
-        i += (ssize_t)strlen(rec->buf + i) + 1;
+    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+        errno = EMSGSIZE;
+        return -1;
     }
-    return 0;
+    char *buf = malloc((size_t)n + 1);
+    if (buf == NULL)
+        return -1;
+    memcpy(buf, scratch, (size_t)n);
+    return parse_record(buf, (size_t)n, rec);
 }
 
 void free_record(struct record *rec)
@@ -50,24 +70,31 @@ void free_record(struct record *rec)
     rec->nfields = 0;
 }
 
+/* Sends the fields as one record; -1 with EMSGSIZE when they exceed MAX_MSG (nothing is
+ * cut short: the receiver would read a different record). */
 int send_fields(int fd, const char *const *fields, int n)
 {
-    char buf[8192];
     size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += strlen(fields[i]) + 1;
+    if (len > MAX_MSG) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    char *buf = malloc(len ? len : 1);
+    if (buf == NULL)
+        return -1;
+    size_t at = 0;
     for (int i = 0; i < n; i++) {
-        size_t l = strlen(fields[i]);
-        if (len + l + 1 > sizeof buf)
-            l = sizeof buf - len - 1;
-        memcpy(buf + len, fields[i], l);
-        len += l;
-        buf[len++] = '\0';
-        if (len >= sizeof buf)
-            break;
+        size_t l = strlen(fields[i]) + 1;
+        memcpy(buf + at, fields[i], l);
+        at += l;
     }
     ssize_t r;
     do
         r = send(fd, buf, len, MSG_NOSIGNAL);
     while (r < 0 && errno == EINTR);
+    free(buf);
     return r < 0 ? -1 : 0;
 }
 
@@ -77,7 +104,10 @@ void send_error(int step, const char *op, const char *path, int err, const char 
     snprintf(s, sizeof s, "%d", step);
     snprintf(e, sizeof e, "%d", err);
     const char *f[] = {"error", s, op, path ? path : "", e, detail ? detail : ""};
-    send_fields(CTL_FD, f, 6);
+    if (send_fields(CTL_FD, f, 6) < 0 && errno == EMSGSIZE) {
+        f[3] = "(path too long to report)";
+        send_fields(CTL_FD, f, 6);
+    }
 }
 
 void send_simple(const char *verb, long a, long b)
@@ -100,90 +130,172 @@ static char **field_vector(const struct record *rec, int from)
     return v;
 }
 
-static int apply_setting(struct plan *plan, struct record *rec)
+static void free_vector(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+static int set_string(char **dst, const struct record *rec)
+{
+    if (rec->nfields != 2)
+        return -1;
+    free(*dst);
+    *dst = strdup(rec->fields[1]);
+    return 0;
+}
+
+static int set_vector(char ***dst, const struct record *rec, int min, int max)
+{
+    if (rec->nfields - 1 < min || rec->nfields - 1 > max)
+        return -1;
+    free_vector(*dst);
+    *dst = field_vector(rec, 1);
+    return 0;
+}
+
+/* One setting record; -1 (and *why) for an unknown verb, a wrong field count or a field
+ * that is not what it must be. Nothing is guessed or ignored. */
+static int apply_setting(struct plan *plan, const struct record *rec, const char **why)
 {
     const char *verb = rec->fields[0];
     const char *a1 = rec->nfields > 1 ? rec->fields[1] : NULL;
     const char *a2 = rec->nfields > 2 ? rec->fields[2] : NULL;
-    if (strcmp(verb, "clone") == 0)
-        plan->clone_flags = (unsigned long)parse_long(a1, 0);
-    else if (strcmp(verb, "detached") == 0)
-        plan->detached = 1;
-    else if (strcmp(verb, "log") == 0 && a1) {
-        plan->log_path = strdup(a1);
-        plan->log_max = parse_long(a2, 1 << 20);
-    } else if (strcmp(verb, "status") == 0 && a1)
-        plan->status_path = strdup(a1);
-    else if (strcmp(verb, "argv") == 0 && rec->nfields > 1)
-        plan->argv = field_vector(rec, 1);
-    else if (strcmp(verb, "env") == 0)
-        plan->envp = field_vector(rec, 1);
-    else if (strcmp(verb, "cwd") == 0 && a1)
-        plan->cwd = strdup(a1);
-    else if (strcmp(verb, "target") == 0)
-        plan->target = (int)parse_long(a1, 0);
-    else if (strcmp(verb, "join") == 0)
-        plan->join = field_vector(rec, 1);
-    else if (strcmp(verb, "user") == 0) {
-        plan->uid = parse_long(a1, -1);
-        plan->gid = parse_long(a2, -1);
-    } else {
-        errno = EINVAL;
-        return -1;
+    long v, w;
+    *why = "malformed plan record";
+    if (strcmp(verb, "clone") == 0) {
+        if (rec->nfields != 2 || parse_number(a1, 0, LONG_MAX, &v) < 0)
+            return -1;
+        plan->clone_flags = (unsigned long)v;
+        return 0;
     }
-    free_record(rec);
-    return 0;
+    if (strcmp(verb, "detached") == 0)
+        return rec->nfields == 1 ? (plan->detached = 1, 0) : -1;
+    if (strcmp(verb, "log") == 0) {
+        if (rec->nfields != 3 || parse_number(a2, 4096, LONG_MAX, &v) < 0)
+            return -1;
+        free(plan->log_path);
+        plan->log_path = strdup(a1);
+        plan->log_max = v;
+        return 0;
+    }
+    if (strcmp(verb, "status") == 0)
+        return set_string(&plan->status_path, rec);
+    if (strcmp(verb, "argv") == 0)
+        return set_vector(&plan->argv, rec, 1, INT_MAX);
+    if (strcmp(verb, "env") == 0)
+        return set_vector(&plan->envp, rec, 0, INT_MAX);
+    if (strcmp(verb, "cwd") == 0)
+        return set_string(&plan->cwd, rec);
+    if (strcmp(verb, "join") == 0) {
+        *why = "more namespaces to join than there are kinds";
+        return set_vector(&plan->join, rec, 0, MAX_NS);
+    }
+    if (strcmp(verb, "target") == 0) {
+        if (rec->nfields != 2 || parse_number(a1, 1, INT_MAX, &v) < 0)
+            return -1;
+        plan->target = (int)v;
+        return 0;
+    }
+    if (strcmp(verb, "user") == 0) {
+        if (rec->nfields != 3 || parse_number(a1, 0, 4294967294L, &v) < 0 || parse_number(a2, 0, 4294967294L, &w) < 0)
+            return -1;
+        plan->uid = v;
+        plan->gid = w;
+        return 0;
+    }
+    *why = "unknown plan record";
+    return -1;
 }
 
 void add_op(struct plan *plan, struct record *rec)
 {
-    if (plan->nops % 16 == 0)
-        plan->ops = realloc(plan->ops, (size_t)(plan->nops + 16) * sizeof(struct op));
+    if (plan->nops % 16 == 0) {
+        struct op *grown = realloc(plan->ops, (size_t)(plan->nops + 16) * sizeof(struct op));
+        if (grown == NULL)
+            abort(); /* out of memory while reading the plan: never go on with part of it */
+        plan->ops = grown;
+    }
     plan->ops[plan->nops].index = plan->nops;
     plan->ops[plan->nops++].rec = *rec;
 }
 
-/* Splits a raw record (NUL-separated fields) into rec; rec keeps buf. */
+/* Splits a raw record (NUL-separated fields) into rec; rec keeps buf, which must hold
+ * n + 1 bytes (a NUL is put after the last field). */
 int parse_record(char *buf, size_t n, struct record *rec)
 {
+    buf[n] = '\0';
+    int count = 0;
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+        count++;
     rec->buf = buf;
-    rec->fields = calloc(MAX_FIELDS, sizeof(char *));
+    rec->len = n;
     rec->nfields = 0;
-    if (rec->fields == NULL)
+    rec->fields = calloc((size_t)count + 1, sizeof(char *));
+    if (rec->fields == NULL) {
+        free(buf);
+        rec->buf = NULL;
         return -1;
-    for (size_t i = 0; i < n && rec->nfields < MAX_FIELDS;) {
-        rec->fields[rec->nfields++] = buf + i;
-        i += strlen(buf + i) + 1;
     }
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+        rec->fields[rec->nfields++] = buf + i;
     return 0;
 }
 
-int read_plan(int fd, struct plan *plan)
+/* Keeps a setting record as it came (the monitor hands the settings on to the init). */
+static void keep_setting(struct plan *plan, struct record *rec)
+{
+    struct record *grown = realloc(plan->settings, (size_t)(plan->nsettings + 1) * sizeof *grown);
+    if (grown == NULL)
+        abort();
+    plan->settings = grown;
+    plan->settings[plan->nsettings++] = *rec;
+}
+
+/* A record that is neither an operation nor "end": applied and kept; -1 with an error
+ * record sent when it is not a valid setting. */
+int take_setting(struct plan *plan, struct record *rec)
+{
+    const char *why;
+    if (rec->nfields == 0 || apply_setting(plan, rec, &why) < 0) {
+        send_error(-1, "plan", rec->nfields ? rec->fields[0] : "", EINVAL, rec->nfields ? why : "empty plan record");
+        free_record(rec);
+        errno = EINVAL;
+        return -1;
+    }
+    keep_setting(plan, rec);
+    return 0;
+}
+
+void init_plan(struct plan *plan)
 {
     memset(plan, 0, sizeof *plan);
     plan->uid = plan->gid = -1;
     plan->outer_uid = plan->outer_gid = -1;
+}
+
+/* The settings (and, for the one-shot modes, operations) up to "end". Every way this can
+ * fail sends an error record first. */
+int read_plan(int fd, struct plan *plan)
+{
+    init_plan(plan);
     for (;;) {
         struct record rec;
-        if (recv_record(fd, &rec) < 0)
+        if (recv_record(fd, &rec) < 0) {
+            send_error(-1, "plan", "", errno, errno == EMSGSIZE ? "plan record too large" : "the plan ended before \"end\"");
             return -1;
-        if (rec.nfields == 0) {
-            free_record(&rec);
-            continue;
         }
-        if (strcmp(rec.fields[0], "end") == 0) {
+        if (rec.nfields > 0 && strcmp(rec.fields[0], "end") == 0 && rec.nfields == 1) {
             free_record(&rec);
             break;
         }
-        if (strcmp(rec.fields[0], "op") == 0 && rec.nfields >= 2) {
+        if (rec.nfields >= 2 && strcmp(rec.fields[0], "op") == 0) {
             add_op(plan, &rec);
             continue;
         }
-        if (apply_setting(plan, &rec) < 0) {
-            send_error(-1, "plan", rec.fields[0], EINVAL, "unknown plan record");
-            free_record(&rec);
+        if (take_setting(plan, &rec) < 0)
             return -1;
-        }
     }
     if (plan->envp == NULL)
         plan->envp = calloc(1, sizeof(char *));

@@ -1,0 +1,291 @@
+/* The monitor: outside the namespaces, the parent of the container's init.
+ *
+ *   engine ──ctl──► monitor ──clone(ns flags)──► init (re-exec'd: "usnc-helper init")
+ *
+ * It clones the init, which at once executes this program again (so the init's memory
+ * belongs to the container's outer user namespace: made non-dumpable after setup, it is then
+ * out of reach of root in the nested one, yet still open to the caller). It reports the
+ * init's pid, hands the init its settings, the setup operations and the engine's "go"
+ * through the barrier, relays a detached container's output to its log, and reports how the
+ * container ended, checked against the init's own exit status: the init is inside, so what
+ * it says is never trusted or used as an index.
+ */
+#include "helper.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+struct log_relay {
+    int in;
+    int out;
+    const char *path;
+    long max;
+    long written;
+};
+
+static void log_open(struct log_relay *l)
+{
+    l->out = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    struct stat st;
+    l->written = l->out >= 0 && fstat(l->out, &st) == 0 ? st.st_size : 0;
+}
+
+/* Copies what the container wrote; past the limit the log moves to LOG.1 (one kept). */
+static int log_pump(struct log_relay *l)
+{
+    char buf[65536];
+    ssize_t n = read(l->in, buf, sizeof buf);
+    if (n <= 0)
+        return n < 0 && errno == EINTR ? 1 : 0;
+    if (l->out >= 0 && l->written + n > l->max) {
+        char *old = NULL;
+        close(l->out);
+        if (asprintf(&old, "%s.1", l->path) >= 0) {
+            rename(l->path, old);
+            free(old);
+        }
+        log_open(l);
+    }
+    if (l->out >= 0) {
+        write_full(l->out, buf, (size_t)n);
+        l->written += n;
+    }
+    return 1;
+}
+
+static void write_status(const struct plan *plan, const struct end_report *end)
+{
+    static const char *names[] = {"exited", "signaled", "failed"};
+    char *tmp = NULL, line[64];
+    if (plan->status_path == NULL || asprintf(&tmp, "%s.tmp", plan->status_path) < 0)
+        return;
+    int n = snprintf(line, sizeof line, "%s %d\n", names[end->kind], end->value);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) {
+        write_full(fd, line, (size_t)n);
+        close(fd);
+        rename(tmp, plan->status_path);
+    }
+    free(tmp);
+}
+
+static void write_frame(int barrier, const struct record *rec)
+{
+    uint32_t len = (uint32_t)rec->len;
+    write_full(barrier, &len, sizeof len);
+    write_full(barrier, rec->buf, len);
+}
+
+/* Collects the setup operations until the engine's "go", then hands the init its settings,
+ * the operations and "go", each as a frame (u32 length, then the record). Returns 0, or -1
+ * (an error record sent) when the engine went away, said "abort" or sent anything else. */
+static int release_on_go(const struct plan *plan, int barrier, int tree_sock)
+{
+    struct plan ops;
+    int result = -1;
+    init_plan(&ops);
+    for (;;) {
+        struct record rec;
+        if (recv_record(CTL_FD, &rec) < 0) {
+            send_error(-1, "plan", "", errno, errno == EMSGSIZE ? "plan record too large" : "the engine went away before \"go\"");
+            break;
+        }
+        const char *verb = rec.nfields > 0 ? rec.fields[0] : "";
+        if (strcmp(verb, "op") == 0 && rec.nfields >= 2) {
+            add_op(&ops, &rec);
+            continue;
+        }
+        if (strcmp(verb, "go") == 0) {
+            /* idmapped trees first (the init takes them in op order), then the frames */
+            if (make_idmapped_trees(ops.ops, ops.nops, &rec, tree_sock) == 0) {
+                for (int i = 0; i < plan->nsettings; i++)
+                    write_frame(barrier, &plan->settings[i]);
+                for (int i = 0; i < ops.nops; i++)
+                    write_frame(barrier, &ops.ops[i].rec);
+                write_frame(barrier, &rec);
+                result = 0;
+            }
+            free_record(&rec);
+            break;
+        }
+        if (strcmp(verb, "abort") != 0)
+            send_error(-1, "plan", verb, EINVAL, "unexpected record before \"go\"");
+        free_record(&rec);
+        break;
+    }
+    for (int i = 0; i < ops.nops; i++)
+        free_record(&ops.ops[i].rec);
+    free(ops.ops);
+    return result;
+}
+
+/* How the container ended. The init's report is believed only when it agrees with the
+ * init's exit status (which the kernel gives); otherwise that status is what counts. */
+static struct end_report judge_end(int endpipe, int status)
+{
+    struct end_report said, end;
+    ssize_t n = read(endpipe, &said, sizeof said);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int agrees = n == (ssize_t)sizeof said &&
+                 ((said.kind == END_EXITED && said.value >= 0 && said.value <= 255 && code == said.value) ||
+                  (said.kind == END_SIGNALED && said.value >= 1 && said.value <= 64 && code == 128 + said.value) ||
+                  (said.kind == END_SETUP_FAILED && said.value >= 0 && said.value < 4096 && code == 125));
+    if (agrees)
+        return said;
+    end.kind = WIFSIGNALED(status) ? END_SIGNALED : END_EXITED;
+    end.value = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+    return end;
+}
+
+/* The clone has every capability in its new user namespace, but an exec as a uid that is not
+ * root there (no map is written yet) would drop them: carry them over as ambient
+ * capabilities. The init clears them again before it runs anything else. */
+static int keep_caps_across_exec(void)
+{
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct d[2];
+    if (syscall(SYS_capget, &h, d) < 0)
+        return -1;
+    d[0].inheritable = d[0].permitted;
+    d[1].inheritable = d[1].permitted;
+    if (syscall(SYS_capset, &h, d) < 0)
+        return -1;
+    for (int cap = 0; cap < 64; cap++)
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EINVAL)
+            return -1;
+    return 0;
+}
+
+/* Copies FD to TARGET without CLOEXEC (it must survive the init's exec). */
+static int place_fd(int fd, int target)
+{
+    return dup2(fd, target);
+}
+
+/* The clone's child: its fds to their fixed places, then this program again as the init. */
+static void exec_init(const struct plan *plan, int barrier, int endpipe, int trees, int logw, const sigset_t *set)
+{
+    sigprocmask(SIG_UNBLOCK, set, NULL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    if (plan->detached) {
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        dup2(devnull, 0);
+        dup2(logw, 1);
+        dup2(logw, 2);
+    }
+    /* out of the way first, so that no fixed place is one of the sources */
+    barrier = fcntl(barrier, F_DUPFD_CLOEXEC, 10);
+    endpipe = fcntl(endpipe, F_DUPFD_CLOEXEC, 10);
+    trees = fcntl(trees, F_DUPFD_CLOEXEC, 10);
+    if (barrier < 0 || endpipe < 0 || trees < 0 || place_fd(barrier, INIT_BARRIER_FD) < 0 ||
+        place_fd(endpipe, INIT_END_FD) < 0 || place_fd(trees, INIT_TREE_FD) < 0) {
+        send_error(-1, "exec-init", "", errno, "placing the init's fds");
+        _exit(125);
+    }
+    char *argv[] = {"usnc-helper", "init", NULL}, *envp[] = {NULL};
+    if (keep_caps_across_exec() < 0) {
+        send_error(-1, "exec-init", "capabilities", errno, "");
+        _exit(125);
+    }
+    execve("/proc/self/exe", argv, envp);
+    send_error(-1, "exec-init", "/proc/self/exe", errno, "");
+    _exit(125);
+}
+
+int run_monitor(struct plan *plan)
+{
+    int barrier[2], endp[2], logp[2] = {-1, -1}, trees[2];
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    if (!(plan->clone_flags & CLONE_NEWUSER) || (plan->clone_flags & ~(unsigned long)NS_FLAGS))
+        return send_error(-1, "plan", "clone", EINVAL, "namespace flags must include CLONE_NEWUSER and nothing but namespaces"), 1;
+    if (pipe2(barrier, O_CLOEXEC) < 0 || pipe2(endp, O_CLOEXEC) < 0 ||
+        socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, trees) < 0)
+        return send_error(-1, "pipe", "", errno, ""), 1;
+    if (plan->detached) {
+        if (pipe2(logp, O_CLOEXEC) < 0)
+            return send_error(-1, "pipe", "", errno, ""), 1;
+        pid_t pid = fork(); /* the engine reaps the first half; the second lives on */
+        if (pid < 0)
+            return send_error(-1, "fork", "", errno, ""), 1;
+        if (pid > 0)
+            _exit(0);
+    }
+    sigset_t set;
+    int chld[] = {SIGCHLD};
+    int sfd = make_signalfd(chld, 1, &set);
+    pid_t init = (pid_t)syscall(SYS_clone, plan->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (init < 0) {
+        send_error(-1, "clone", "", errno, "");
+        return 1;
+    }
+    if (init == 0)
+        exec_init(plan, barrier[0], endp[1], trees[1], logp[1], &set);
+    /* the clone took its copy dumpable (the engine still writes its maps); the monitor holds
+     * the engine's socket and runs as the caller: nothing of the same uid inside (sharing the
+     * host's pid namespace) may ptrace it */
+    prctl(PR_SET_DUMPABLE, 0);
+    close(barrier[0]);
+    close(endp[1]);
+    close(trees[1]);
+    if (logp[1] >= 0)
+        close(logp[1]);
+    send_simple("pid", init, getpid());
+    int released = release_on_go(plan, barrier[1], trees[0]);
+    close(trees[0]);
+    if (released < 0) {
+        kill(init, SIGKILL);
+        waitpid(init, NULL, 0);
+        return 1;
+    }
+    close(barrier[1]);
+
+    struct log_relay log = {.in = logp[0], .out = -1, .path = plan->log_path, .max = plan->log_max};
+    if (plan->detached && plan->log_path)
+        log_open(&log);
+    struct pollfd pfd[3] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}};
+    int status = 0;
+    for (;;) {
+        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+            break;
+        if (pfd[2].revents & (POLLIN | POLLHUP))
+            if (!log_pump(&log))
+                pfd[2].fd = -1;
+        if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char b[64];
+            if (recv(CTL_FD, b, sizeof b, MSG_DONTWAIT) <= 0) {
+                kill(init, SIGKILL); /* the engine is gone: the container dies with it */
+                pfd[1].fd = -1;
+            }
+        }
+        if (pfd[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) > 0 && waitpid(init, &status, WNOHANG) == init)
+                break;
+        }
+    }
+    while (pfd[2].fd >= 0 && log_pump(&log))
+        ;
+    struct end_report end = judge_end(endp[0], status);
+    write_status(plan, &end);
+    send_simple("exit", end.kind, end.value);
+    return end.kind == END_EXITED ? end.value : end.kind == END_SIGNALED ? 128 + end.value : 125;
+}
