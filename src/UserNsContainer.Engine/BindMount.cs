@@ -41,10 +41,10 @@ public sealed record BindMount
     /// <summary>Checks the target and resolves the source on the host, as the caller.</summary>
     public BindMount Validate(string parameter)
     {
-        if (Target.Length < 2 || Target[0] != '/' || Target.Contains('\0'))
-            throw new InvalidSpecException("InvalidBindTarget", parameter, Target, "an absolute path inside the container other than /, such as /data");
-        if (Source.Length == 0 || Source[0] != '/' || Source.Contains('\0'))
-            throw new InvalidSpecException("InvalidBindSource", parameter, Source, "an absolute host path");
+        if (Target.Length < 2 || Target[0] != '/' || Target.Contains('\0') || !ContainerSpec.FitsPathMax(Target))
+            throw new InvalidSpecException("InvalidBindTarget", parameter, Target, "an absolute path inside the container other than /, such as /data, under 4096 bytes");
+        if (Source.Length == 0 || Source[0] != '/' || Source.Contains('\0') || !ContainerSpec.FitsPathMax(Source))
+            throw new InvalidSpecException("InvalidBindSource", parameter, Source, "an absolute host path under 4096 bytes");
         if (IdMap && ContainerEngine.CallerUid != 0)
             throw new UserNsContainerException("IdmapNotPermitted", FailureKind.PermissionDenied,
                 $"An idmapped bind of '{Source}' needs root: the kernel lets only a process privileged over a filesystem's " +

@@ -2,7 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 using System.Text.RegularExpressions;
+
+using UserNsContainer.Engine.Native;
 
 namespace UserNsContainer.Engine;
 
@@ -177,9 +180,9 @@ public sealed class ContainerSpec
     {
         if (WorkingDirectory is null)
             return;
-        if (WorkingDirectory.Length == 0 || WorkingDirectory[0] != '/' || WorkingDirectory.Contains('\0'))
+        if (WorkingDirectory.Length == 0 || WorkingDirectory[0] != '/' || WorkingDirectory.Contains('\0') || !FitsPathMax(WorkingDirectory))
             throw new InvalidSpecException("InvalidWorkingDirectory", "WorkingDirectory", WorkingDirectory,
-                "an absolute path inside the container, such as /tmp");
+                "an absolute path inside the container, such as /tmp, under 4096 bytes");
     }
 
     private void ValidateEnvironment(string? hostTerm)
@@ -196,7 +199,16 @@ public sealed class ContainerSpec
         Environment.TryAdd("PATH", DefaultPath);
         Environment.TryAdd("HOME", User is null or 0 ? "/root" : "/");
         Environment.TryAdd("TERM", string.IsNullOrEmpty(hostTerm) ? "dumb" : hostTerm);
+        if (RecordBytes(EnvironmentBlock()) is var size && size > ControlChannel.MaxMessage)
+            throw new InvalidSpecException("EnvironmentTooLarge", "Environment", $"{size} bytes",
+                $"an environment under {ControlChannel.MaxMessage / 1024} KiB in all (names, values and separators)");
     }
+
+    /// <summary>True when <paramref name="path"/> fits PATH_MAX (4096 bytes with its NUL).</summary>
+    internal static bool FitsPathMax(string path) => Encoding.UTF8.GetByteCount(path) < 4096;
+
+    /// <summary>The size of a helper record carrying these fields (each NUL-terminated, plus the verb).</summary>
+    private static int RecordBytes(string[] fields) => 8 + fields.Sum(f => Encoding.UTF8.GetByteCount(f) + 1);
 
     private void ValidateCommand(string lookupRoot)
     {
@@ -208,6 +220,9 @@ public sealed class ContainerSpec
         if (Command.Any(a => a is null || a.Contains('\0')))
             throw new InvalidSpecException("InvalidCommand", "Command", string.Join(' ', Command),
                 "arguments without NUL characters");
+        if (RecordBytes(Command) is var size && size > ControlChannel.MaxMessage)
+            throw new InvalidSpecException("CommandTooLarge", "Command", $"{size} bytes",
+                $"a command line under {ControlChannel.MaxMessage / 1024} KiB in all");
         if (RootPath.FindExecutable(lookupRoot, Command[0], Environment["PATH"]) is null)
             throw new InvalidSpecException("CommandNotFound", "Command", Command[0],
                 $"a program that exists in the container root {RootFs ?? "/ (the host's root)"}" +

@@ -135,7 +135,8 @@ public sealed class JoinCoordinator
     private void Write(string tag, Group group)
     {
         var tmp = GroupPath(tag) + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(group));
+        using (var fs = StateStore.CreatePrivate(tmp, FileMode.Create))
+            JsonSerializer.Serialize(fs, group);
         File.Move(tmp, GroupPath(tag), overwrite: true);
     }
 

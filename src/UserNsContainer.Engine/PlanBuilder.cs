@@ -19,6 +19,18 @@ public static class PlanBuilder
 
     private static readonly string[] DeviceNodes = { "null", "zero", "full", "random", "urandom", "tty" };
 
+    /// <summary>Kernel interfaces left read-only, as runc, crun and bwrap leave them: through them
+    /// a root caller's container would change the host (core_pattern, sysrq, irq affinity).</summary>
+    public static readonly string[] ReadOnlyPaths = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
+
+    /// <summary>Hidden behind an empty read-only tmpfs (directories) or /dev/null (files):
+    /// kernel memory, keys, timers and firmware (runc's maskedPaths).</summary>
+    public static readonly string[] MaskedPaths =
+    {
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    };
+
     public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath);
 
     /// <summary>What the helper needs before it clones: namespaces, launch mode, the process.</summary>
@@ -89,6 +101,11 @@ public static class PlanBuilder
             plan.Add(Op("mount", "sysfs", "/sys", Flags(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), ""));
         else if (spec.RootFs is not null)
             plan.Add(Op("bind", "/sys", "/sys", "ro"));
+        // before the lock, so that root inside can neither remount nor unmount them
+        foreach (var p in ReadOnlyPaths)
+            plan.Add(Op("robind", p, "s"));
+        foreach (var p in MaskedPaths)
+            plan.Add(Op("mask", p, "s"));
         AddAccounts(plan, spec);
         foreach (var b in binds)
             plan.Add(Op("bind", b.Source, b.Target, BindFlags(b)));
@@ -111,7 +128,7 @@ public static class PlanBuilder
     {
         plan.Add(Op("mount", "tmpfs", "/dev", Flags(MS_NOSUID | MS_NOEXEC), "mode=0755"));
         foreach (var dev in DeviceNodes)
-            plan.Add(Op("bind", "/dev/" + dev, "/dev/" + dev, "c"));
+            plan.Add(Op("bind", "/dev/" + dev, "/dev/" + dev, "cd")); // the only mounts without nodev
         // no gid=5: it fails unless gid 5 is mapped (DESIGN §5)
         plan.Add(Op("mount", "devpts", "/dev/pts", Flags(MS_NOSUID | MS_NOEXEC), "newinstance,ptmxmode=0666,mode=0620"));
         plan.Add(Op("symlink", "pts/ptmx", "/dev/ptmx"));

@@ -14,6 +14,16 @@ namespace UserNsContainer.Engine;
 public sealed class StateStore
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private const UnixFileMode GroupOrOther = (UnixFileMode)0b000_111_111;
+
+    /// <summary>Every file of the store is made 0600, whatever the umask.</summary>
+    internal static FileStream CreatePrivate(string path, FileMode mode) =>
+        new(path, new FileStreamOptions
+        {
+            Mode = mode,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
 
     public StateStore(string directory)
     {
@@ -51,17 +61,17 @@ public sealed class StateStore
         {
             System.IO.Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UserNsContainerException("StateDirectoryUnusable", FailureKind.PermissionDenied,
-                $"Cannot create the state directory '{path}': {e.Message}", path);
+                $"Cannot create the state directory '{path}': {e.Message}", path,
+                "Set USERNSCONTAINER_STATE_DIR to a directory of yours that can be created.");
         }
         var info = new DirectoryInfo(path);
-        if (info.LinkTarget is not null || !OwnedByMe(path) ||
-            (info.UnixFileMode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        if (info.LinkTarget is not null || !OwnedByMe(path) || (info.UnixFileMode & GroupOrOther) != 0)
             throw new UserNsContainerException("StateDirectoryUnsafe", FailureKind.PermissionDenied,
-                $"The state directory '{path}' is a symlink, is not owned by you, or is writable by others.", path,
-                $"Remove '{path}' (or set USERNSCONTAINER_STATE_DIR to a private directory) and try again.");
+                $"The state directory '{path}' is a symlink, is not owned by you, or is open to others (mode {Convert.ToString((int)info.UnixFileMode, 8)}; it must be 700).", path,
+                $"Run 'chmod 700 {path}' if it is yours, or remove it (or set USERNSCONTAINER_STATE_DIR to a private directory), and try again.");
     }
 
     public string RecordPath(string id) => Path.Combine(Directory, id + ".json");
@@ -76,7 +86,7 @@ public sealed class StateStore
         {
             try
             {
-                using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+                using var fs = CreatePrivate(path, FileMode.CreateNew);
                 fs.Write(System.Text.Encoding.UTF8.GetBytes(id));
                 return;
             }
@@ -111,7 +121,8 @@ public sealed class StateStore
     public void Save(ContainerHandle handle)
     {
         var tmp = RecordPath(handle.Id) + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(handle, Json));
+        using (var fs = CreatePrivate(tmp, FileMode.Create))
+            JsonSerializer.Serialize(fs, handle, Json);
         File.Move(tmp, RecordPath(handle.Id), overwrite: true);
     }
 

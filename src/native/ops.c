@@ -31,6 +31,12 @@
 
 static int newroot_fd = -1;
 
+#define OPEN_TREE_CLONE_ 1
+#define MOVE_F_EMPTY 0x4
+#define MOVE_T_EMPTY 0x40
+static int sys_open_tree(int dfd, const char *path, unsigned int flags);
+static int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags);
+
 struct op_ctx {
     const struct plan *plan;
     const struct op *op;
@@ -193,13 +199,15 @@ static int op_root(struct op_ctx *c)
     snprintf(src, sizeof src, OLDROOT "%s", c->path);
     if (mount(src, NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
         return -1;
-    return reopen_newroot();
+    if (reopen_newroot() < 0)
+        return -1;
+    /* an image's device nodes and setuid files mean nothing inside */
+    return sys_mount_setattr(newroot_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, 0);
 }
 
 /* bind SRC DST FLAGS: r recursive, o read-only, f optional source, c create target,
  * b source in the setup tmpfs (not the host), s soft: a target that cannot be made or
- * opened is skipped. */
-static int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags);
+ * opened is skipped, d a device node (no nodev). */
 
 /* An idmapped bind: the monitor sent the detached, idmapped tree; move it onto the target. */
 static int bind_idmapped(struct op_ctx *c, const char *flags)
@@ -210,8 +218,13 @@ static int bind_idmapped(struct op_ctx *c, const char *flags)
     int tree = recv_fd(c->plan->tree_sock);
     if (tree < 0 || fstat(tree, &st) < 0)
         return -1;
-    if (has_flag(flags, 'o') && sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0)
+    unsigned long long attr = (has_flag(flags, 'o') ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID;
+    if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0) < 0) {
+        int saved = errno;
+        close(tree);
+        errno = saved;
         return -1;
+    }
     c->path = arg(c->op, 1);
     c->name = "mkdir";
     c->detail = "bind target";
@@ -265,12 +278,15 @@ static int op_bind(struct op_ctx *c)
         return has_flag(flags, 's') && errno == ENOENT ? 0 : -1;
     }
     unsigned long mf = MS_BIND | (has_flag(flags, 'r') ? MS_REC : 0);
+    /* nodev and nosuid unless this is one of the explicit device nodes (flag d) */
+    unsigned long long attr = (has_flag(flags, 'o') ? MOUNT_ATTR_RDONLY : 0) |
+                              (has_flag(flags, 'd') ? 0 : MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
     int r = fd_path(target, sizeof target, fd);
     if (r == 0)
         r = mount(src, target, NULL, mf, NULL);
-    if (r == 0 && has_flag(flags, 'o')) {
+    if (r == 0 && attr != 0) {
         int mfd = open_in_root(c->path);
-        r = mfd < 0 ? -1 : sys_mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0);
+        r = mfd < 0 ? -1 : sys_mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0);
         if (mfd >= 0)
             close(mfd);
     }
@@ -289,6 +305,54 @@ static int op_rdonly(struct op_ctx *c)
         return -1;
     int r = sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0);
     int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+/* robind DST FLAGS: DST bound onto itself read-only, nosuid, nodev, noexec (/proc/sys and
+ * its kind); s soft: a DST that does not exist is skipped. */
+static int op_robind(struct op_ctx *c)
+{
+    c->path = arg(c->op, 0);
+    int fd = open_in_root(c->path);
+    if (fd < 0)
+        return errno == ENOENT && has_flag(arg(c->op, 1), 's') ? 0 : -1;
+    int tree = sys_open_tree(fd, "", OPEN_TREE_CLONE_ | O_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    int r = tree < 0 ? -1 : sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
+                                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0);
+    if (r == 0)
+        r = sys_move_mount(tree, "", fd, "", MOVE_F_EMPTY | MOVE_T_EMPTY);
+    int saved = errno;
+    if (tree >= 0)
+        close(tree);
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+/* mask DST FLAGS: DST hidden: an empty read-only tmpfs over a directory, the host's
+ * /dev/null over anything else (runc's maskedPaths); s soft: a missing DST is skipped. */
+static int op_mask(struct op_ctx *c)
+{
+    char target[64], src[64];
+    struct stat st;
+    c->path = arg(c->op, 0);
+    int fd = open_in_root(c->path);
+    if (fd < 0)
+        return errno == ENOENT && has_flag(arg(c->op, 1), 's') ? 0 : -1;
+    int r = fstat(fd, &st) < 0 ? -1 : fd_path(target, sizeof target, fd), null = -1;
+    if (r == 0 && S_ISDIR(st.st_mode))
+        r = mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k");
+    else if (r == 0) {
+        null = open_source("/dev/null", 0);
+        r = null < 0 ? -1 : fd_path(src, sizeof src, null);
+        if (r == 0)
+            r = mount(src, target, NULL, MS_BIND, NULL);
+    }
+    int saved = errno;
+    if (null >= 0)
+        close(null);
     close(fd);
     errno = saved;
     return r;
@@ -503,6 +567,7 @@ static const struct op_kind kinds[] = {
     {"symlink", op_symlink}, {"hostfile", op_hostfile},
     {"hostname", op_hostname},
     {"loopback", op_loopback}, {"pivot", op_pivot},       {"lock", op_lock},
+    {"robind", op_robind},   {"mask", op_mask},
 };
 
 int run_ops(struct plan *plan)
@@ -531,10 +596,6 @@ int run_ops(struct plan *plan)
 }
 
 /* ---- hot-plug: binds into a running container ---------------------------------------- */
-
-#define OPEN_TREE_CLONE_ 1
-#define MOVE_F_EMPTY 0x4
-#define MOVE_T_EMPTY 0x40
 
 static int sys_open_tree(int dfd, const char *path, unsigned int flags)
 {

@@ -79,12 +79,14 @@ public sealed class ErrorTests : ContainerTest
         Assert.Equal("nope-1", r.Errors[0].TargetObject);
     }
 
-    [Fact]
-    public void AStateDirectoryOthersCanWriteIsRefused()
+    [Theory]
+    [InlineData(0b111_111_111)] // world-writable, like a bare /tmp
+    [InlineData(0b111_101_101)] // 0755: others could read the records and logs
+    public void AStateDirectoryOpenToOthersIsRefused(int mode)
     {
         var dir = Path.Combine(TestHost.Scratch, "unsafe-state-" + System.Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
-        File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111); // world-writable, like a bare /tmp
+        File.SetUnixFileMode(dir, (UnixFileMode)mode);
         var saved = System.Environment.GetEnvironmentVariable("USERNSCONTAINER_STATE_DIR");
         System.Environment.SetEnvironmentVariable("USERNSCONTAINER_STATE_DIR", dir);
         try

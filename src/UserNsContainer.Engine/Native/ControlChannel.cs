@@ -13,7 +13,9 @@ namespace UserNsContainer.Engine.Native;
 /// </summary>
 internal sealed unsafe class ControlChannel : IDisposable
 {
-    private const int MaxMessage = 256 * 1024;
+    /// <summary>The largest record either side sends (MAX_MSG in src/native/helper.h): under the
+    /// socket's default send buffer, so the kernel never refuses a record that fits.</summary>
+    public const int MaxMessage = 128 * 1024;
     private int _fd;
 
     private ControlChannel(int fd) => _fd = fd;
@@ -36,7 +38,9 @@ internal sealed unsafe class ControlChannel : IDisposable
     {
         var bytes = Encode(fields);
         if (bytes.Length > MaxMessage)
-            throw new InvalidSpecException("SpecTooLarge", "Command", fields[0], $"a container description under {MaxMessage / 1024} KiB");
+            throw new UserNsContainerException("SpecTooLarge", FailureKind.InvalidArgument,
+                $"The helper record '{fields[0]}' {(fields.Length > 1 ? $"({fields[1]}) " : "")}is {bytes.Length} bytes; a record must be under {MaxMessage / 1024} KiB.",
+                fields[0]);
         fixed (byte* p = bytes)
         {
             nint n;

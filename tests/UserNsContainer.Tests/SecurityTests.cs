@@ -1,0 +1,177 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>What a hostile image or a hostile user inside would try: the host's sysctls and
+/// kernel interfaces through /proc, a setup cut short by many binds, device nodes and
+/// setuid files in an image, the init's fds. Each fails on a runtime that lacks the defence.</summary>
+public sealed class SecurityTests : ContainerTest
+{
+    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
+
+    [Fact]
+    public void AHostSysctlWrittenBackToItsOwnValueIsRefusedAndProcSysIsLocked()
+    {
+        // the value written is the one already there: the host is never changed, even when
+        // this test fails
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Command sh, -c, '
+            v=$(cat /proc/sys/kernel/core_pattern)
+            (printf ""%s\n"" ""$v"" > /proc/sys/kernel/core_pattern) 2>/dev/null && echo core_pattern-written || echo core_pattern-refused
+            (cat /proc/sys/vm/overcommit_memory > /proc/sys/vm/overcommit_memory) 2>/dev/null && echo overcommit-written || echo overcommit-refused
+            umount /proc/sys 2>/dev/null && echo unmounted || echo umount-refused
+            mount -o remount,rw /proc/sys 2>/dev/null && echo remounted || echo remount-refused
+            awk ""\$5 == \""/proc/sys\"" { print \$6 }"" /proc/self/mountinfo | cut -d, -f1'");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "core_pattern-refused", "overcommit-refused", "umount-refused", "remount-refused", "ro" }, r.Lines);
+    }
+
+    [Fact]
+    public void KernelInterfacesAreMaskedAndTheMasksCannotBeUnmounted()
+    {
+        // /proc/keys and /proc/timer_list exist on this kernel; kcore, sched_debug, sysrq-trigger
+        // where they exist are checked the same way
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Command sh, -c, '
+            for f in /proc/keys /proc/timer_list /proc/kcore /proc/sched_debug /proc/latency_stats; do
+                [ -e $f ] || continue
+                n=$(cat $f 2>/dev/null | wc -c); echo ""$f $n""
+                umount $f 2>/dev/null && echo ""$f unmounted""
+            done
+            if [ -e /proc/sysrq-trigger ]; then (echo h > /proc/sysrq-trigger) 2>/dev/null && echo sysrq-written; fi
+            ls -A /sys/firmware | wc -l
+            umount /sys/firmware 2>/dev/null && echo firmware-unmounted; true'");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Contains("/proc/keys 0", r.Lines);
+        Assert.Contains("/proc/timer_list 0", r.Lines);
+        Assert.DoesNotContain(r.Lines, l => l.EndsWith("unmounted", StringComparison.Ordinal) || l == "sysrq-written");
+        Assert.All(r.Lines.Where(l => l.StartsWith("/proc/", StringComparison.Ordinal)), l => Assert.EndsWith(" 0", l));
+        Assert.Equal("0", r.Lines.Last());
+    }
+
+    [Fact]
+    public void TheHostsProcIsMaskedToWhenThereIsNoPidNamespace()
+    {
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Namespace user, mnt -Command sh, -c, '
+            cat /proc/keys | wc -c
+            (cat /proc/sys/kernel/core_pattern > /proc/sys/kernel/core_pattern) 2>/dev/null && echo written || echo refused'");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "0", "refused" }, r.Lines);
+    }
+
+    [Fact]
+    public void TwoThousandBindsAllLandAndTheSetupIsNotCutShort()
+    {
+        var src = Path.Combine(TestHost.Scratch, "many-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(src);
+        File.WriteAllText(Path.Combine(src, "f"), "x");
+        // past the old fixed array of 512 operations the lock and pivot_root were lost: the
+        // root became writable and the host sat under /oldroot
+        var r = TestHost.Run(@"$binds = 1..2000 | ForEach-Object { ""${src}:/tmp/b/${_}:ro"" }
+            Invoke-UserNsContainer -Bind $binds -Command sh, -c, '
+                ls /tmp/b | wc -l; cat /tmp/b/1/f /tmp/b/2000/f; echo
+                touch /usnc-should-not-exist 2>/dev/null && echo root-writable || echo root-read-only
+                [ -e /oldroot ] && echo oldroot || echo pivoted
+                wc -l < /proc/self/mountinfo'", Vars(("src", src)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "2000", "xx", "root-read-only", "pivoted" }, r.Lines.Take(4));
+        Assert.True(int.Parse(r.Lines[4]) >= 2000);
+        Assert.False(File.Exists("/usnc-should-not-exist"));
+    }
+
+    [Fact]
+    public void ACommandLineTooLargeForOneRecordIsRefusedBeforeAnythingExists()
+    {
+        var r = TestHost.Run("try { Invoke-UserNsContainer -Command (@('/bin/true') + @('x' * 70000) + @('y' * 70000)) } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }");
+        Assert.Equal("CommandTooLarge,UserNsContainer.Commands.InvokeUserNsContainerCommand", r.Lines[0]);
+        Assert.Contains("-Command", r.Lines[1]);
+        Assert.Contains("KiB", r.Lines[1]);
+    }
+
+    [Fact]
+    public void InsideNothingReachesTheInitsFdsMemoryOrRoot()
+    {
+        // the init runs as the same host uid as root inside (as root itself for a root caller);
+        // only its being non-dumpable keeps its fds, memory and environment out of reach
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Command sh, -c, '
+            for f in /proc/1/fd/*; do readlink $f; done 2>/dev/null | grep -c . || true
+            for f in environ mem; do cat /proc/1/$f >/dev/null 2>&1 && echo ""$f read"" || echo ""$f refused""; done
+            ls /proc/1/root/ >/dev/null 2>&1 && echo root-open || echo root-refused
+            cat /proc/1/fd/0 </dev/null >/dev/null 2>&1 && echo fd0-open || echo fd0-refused'");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "0", "environ refused", "mem refused", "root-refused", "fd0-refused" }, r.Lines);
+    }
+
+    [Fact]
+    public void TheInitHoldsOnlyStdioItsSignalfdAndTheEndPipe()
+    {
+        var r = TestHost.Run("$c = New-UserNsContainer -Name sec-fds -Command sleep, 60; $c.Pid");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        var pid = int.Parse(r.Lines.Single());
+        try
+        {
+            // readable from the host for the caller (the init's memory belongs to the
+            // container's outer user namespace, which the caller owns)
+            var fds = Directory.GetFiles($"/proc/{pid}/fd").Select(f => (int.Parse(Path.GetFileName(f)), new FileInfo(f).LinkTarget ?? "")).OrderBy(f => f.Item1).ToList();
+            var beyondStdio = fds.Where(f => f.Item1 > 2).Select(f => f.Item2).ToList();
+            Assert.Equal(2, beyondStdio.Count);
+            Assert.Contains(beyondStdio, t => t.Contains("signalfd", StringComparison.Ordinal));
+            Assert.Contains(beyondStdio, t => t.StartsWith("pipe:", StringComparison.Ordinal));
+        }
+        finally
+        {
+            TestHost.Run("Remove-UserNsContainer -Name sec-fds -Force");
+        }
+    }
+
+    [Fact]
+    public void StateRecordsAre0600InA0700Directory()
+    {
+        var r = TestHost.Run("$c = New-UserNsContainer -Name sec-modes -NoStart");
+        try
+        {
+            Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+            var files = StateFiles();
+            Assert.NotEmpty(files);
+            foreach (var f in files)
+                Assert.True(File.GetUnixFileMode(f) == (UnixFileMode)0b110_000_000, $"{f} is {Convert.ToString((int)File.GetUnixFileMode(f), 8)}");
+            Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(TestHost.StateDir));
+        }
+        finally
+        {
+            TestHost.Run("Remove-UserNsContainer -Name sec-modes -Force");
+        }
+    }
+
+    [RootFact("only root can make a device node or a setuid-root file in an image")]
+    public void DeviceNodesAndSetuidFilesInAnImageGiveNothing()
+    {
+        if (!Busybox.Available)
+            throw new InvalidOperationException("busybox-static is required in the root pass (.ci/run installs it)");
+        var image = Busybox.Copy("sec-image-" + Guid.NewGuid().ToString("N")[..8]);
+        // /dev/null's numbers: readable and writable by anyone if the node were honoured
+        Run("mknod", "-m", "666", Path.Combine(image, "devnode"), "c", "1", "3");
+        var euid = Path.Combine(image, "euid");
+        var c = Path.Combine(TestHost.Scratch, "euid-" + Guid.NewGuid().ToString("N")[..8] + ".c");
+        File.WriteAllText(c, "#include <stdio.h>\n#include <unistd.h>\nint main(void){printf(\"%d\\n\",(int)geteuid());return 0;}\n");
+        Run("cc", "-static", "-o", euid, c);
+        Run("chmod", "4755", euid); // setuid root
+        var r = TestHost.Run(@"Invoke-UserNsContainer -RootFs $image -HostIdCount 2000 -User 1000 -Command sh, -c, '
+            (echo x > /devnode) 2>/dev/null && echo node-open || echo node-refused
+            /euid
+            awk ""\$5 == \""/\"" { print \$6 }"" /proc/self/mountinfo | tr , ""\n"" | grep -E ""^no(dev|suid)$"" | sort'", Vars(("image", image)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "node-refused", "1000", "nodev", "nosuid" }, r.Lines);
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {err}");
+    }
+}
