@@ -136,6 +136,7 @@ $paramText = @{
  Optional = 'Skip the bind, with a verbose message, when the source does not exist.'
  NoCreate = 'Require the target to exist instead of creating it.'
  NonRecursive = 'Bind only the source mount, not the mounts below it.'
+ Seccomp = 'Default: the process runs under the default seccomp filter, which refuses with EPERM the system calls a rootless container has no use for (kexec, module loading, bpf, perf_event_open, userfaultfd, keyctl, open_by_handle_at, io_uring, clock setting, swap, quotas, ...) and the TIOCSTI and TIOCLINUX ioctls; about_UserNsContainer lists them. Unconfined: no filter.'
  JoinTimeout = 'Seconds a peer waits for all -JoinCount peers (default 30); past it the peer fails with JoinTimeout and the group is cleaned away.'
 
  WhatIf = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'

@@ -60,6 +60,7 @@ public sealed class ContainerEngine
             Group = spec.Group,
             Hostname = spec.Hostname,
             Writable = spec.Writable,
+            Seccomp = spec.Seccomp,
             Nested = spec.Namespaces.HasFlag(NamespaceSet.Mnt),
             Binds = spec.Binds.ToArray(),
             Created = DateTime.Now,
@@ -322,6 +323,7 @@ public sealed class ContainerEngine
             new[] { "argv" }.Concat(spec.Command!).ToArray(),
             new[] { "env" }.Concat(spec.EnvironmentBlock()).ToArray(),
         };
+        plan.AddRange(SeccompProfile.Records(spec.Seccomp));
         if (spec.WorkingDirectory is not null || joinsMnt)
             plan.Add(new[] { "cwd", spec.WorkingDirectory ?? "/" });
         if (joinsUser || spec.User is not null)

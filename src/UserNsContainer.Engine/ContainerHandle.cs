@@ -42,6 +42,8 @@ public sealed class ContainerHandle
     public string[]? Command { get; set; }
     public string? Hostname { get; set; }
     public bool Writable { get; set; }
+    /// <summary>The seccomp filter in force for the main process: Default or Unconfined.</summary>
+    public Engine.SeccompMode Seccomp { get; set; }
     /// <summary>The container runs in a nested user namespace that locks its mounts; the
     /// outer one maps host ids to themselves (DESIGN §5).</summary>
     public bool Nested { get; set; }

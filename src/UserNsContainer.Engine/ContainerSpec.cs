@@ -36,6 +36,9 @@ public sealed class ContainerSpec
     /// <summary>Host paths bound in, in order.</summary>
     public List<BindMount> Binds { get; set; } = new();
 
+    /// <summary>The seccomp filter of the main process (and of processes entered later).</summary>
+    public SeccompMode Seccomp { get; set; }
+
     private static readonly Regex NamePattern = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", RegexOptions.CultureInvariant);
     private static readonly Regex HostnamePattern = new("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", RegexOptions.CultureInvariant);
     private static readonly Regex EnvNamePattern = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);

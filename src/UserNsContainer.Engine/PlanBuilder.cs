@@ -49,6 +49,7 @@ public static class PlanBuilder
         if (spec.Command is not null)
             plan.Add(Prepend("argv", spec.Command));
         plan.Add(Prepend("env", spec.EnvironmentBlock()));
+        plan.AddRange(SeccompProfile.Records(spec.Seccomp));
         if (spec.User is { } uid)
             plan.Add(new[] { "user", uid.ToString(CultureInfo.InvariantCulture), (spec.Group ?? 0).ToString(CultureInfo.InvariantCulture) });
         var cwd = spec.WorkingDirectory ?? (spec.Namespaces.HasFlag(NamespaceSet.Mnt) ? "/" : null);

@@ -51,6 +51,8 @@ struct plan {
     long outer_uid, outer_gid;
     int tree_sock;          /* create, init side: detached idmapped trees from the monitor */
     char **join;            /* enter: namespace names, in the order to join them */
+    char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
+    char **seccomp_ioctl;   /* ioctl requests refused with EPERM */
     int nops;
     struct op *ops;
     struct record *settings; /* the setting records as received: the init gets them too */
@@ -108,6 +110,9 @@ void run_init(void) __attribute__((noreturn));
 void exec_main(const struct plan *plan, int errpipe) __attribute__((noreturn));
 void report_child_failure(int errpipe, int err, const char *step) __attribute__((noreturn));
 int await_exec(const struct plan *plan, pid_t pid, int errpipe);
+
+/* seccomp.c: 0, or -1 with errno and *what naming the step or the syscall */
+int apply_seccomp(const struct plan *plan, const char **what);
 
 /* enter.c */
 int run_enter(struct plan *plan);

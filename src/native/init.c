@@ -62,6 +62,8 @@ void exec_main(const struct plan *plan, int errpipe)
     step = "chdir";
     if (plan->cwd && chdir(plan->cwd) < 0)
         goto fail;
+    if (apply_seccomp(plan, &step) < 0)
+        goto fail;
     if (errpipe > 3)
         sys_close_range(3, (unsigned)errpipe - 1, 0);
     sys_close_range((unsigned)errpipe + 1, ~0U, 0);

@@ -167,6 +167,33 @@ public sealed class SecurityTests : ContainerTest
         Assert.Equal(new[] { "node-refused", "1000", "nodev", "nosuid" }, r.Lines);
     }
 
+    [Fact]
+    public void TheDefaultSeccompFilterRefusesKeyctlOnEveryAbiAndTiocstiWithHighBits()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Name sec-seccomp -NoStart; $c.Seccomp.ToString(); $c | Remove-UserNsContainer -Force
+            Invoke-UserNsContainer -Bind ""${probe}:/tmp/probe:ro"" -Command sh, -c, 'grep ^Seccomp: /proc/self/status; /tmp/probe keyctl keyctl-i386 tiocsti x'", Vars(("probe", Probe.Path)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "Default", "Seccomp:\t2", "keyctl EPERM", "keyctl-i386 EPERM", "tiocsti EPERM EPERM" }, r.Lines);
+    }
+
+    [Fact]
+    public void SeccompUnconfinedTurnsTheFilterOffForTheContainerAndForAnEnteredProcess()
+    {
+        var probe = Probe.Path;
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Seccomp Unconfined -Bind ""${probe}:/tmp/probe:ro"" -Command sh, -c, 'grep ^Seccomp: /proc/self/status; /tmp/probe keyctl'
+            $c = New-UserNsContainer -Name sec-enter -Bind ""${probe}:/tmp/probe:ro"" -Command sleep, 60
+            $c | Enter-ContainerNamespace -Command sh, -c, 'grep ^Seccomp: /proc/self/status; /tmp/probe keyctl'
+            $c | Enter-ContainerNamespace -Seccomp Unconfined -Command sh, -c, 'grep ^Seccomp: /proc/self/status'
+            $c | Remove-UserNsContainer -Force
+            try { Invoke-UserNsContainer -Seccomp Strict -Command /bin/true } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }", Vars(("probe", probe)));
+        Assert.Equal("Seccomp:\t0", r.Lines[0]);
+        Assert.NotEqual("keyctl EPERM", r.Lines[1]);
+        Assert.Equal(new[] { "Seccomp:\t2", "keyctl EPERM", "Seccomp:\t0" }, r.Lines[2..5]);
+        Assert.StartsWith("CannotConvertArgumentNoMessage,", r.Lines[5]); // PowerShell's own: names the parameter and the accepted values
+        Assert.Contains("Seccomp", r.Lines[6]);
+        Assert.Contains("Default, Unconfined", r.Lines[6]);
+    }
+
     private static void Run(string file, params string[] args)
     {
         using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;

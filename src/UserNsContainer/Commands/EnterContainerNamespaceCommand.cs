@@ -59,6 +59,10 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
     [Parameter]
     public SwitchParameter Interactive { get; set; }
 
+    /// <summary>Default: the entered process runs under the default seccomp filter; Unconfined: no filter.</summary>
+    [Parameter]
+    public SeccompMode Seccomp { get; set; }
+
     protected override void BeginProcessing()
     {
         if (Command is { Length: 0 } || (Command is { Length: > 0 } && string.IsNullOrEmpty(Command[0])))
@@ -92,6 +96,7 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
         {
             Command = Command ?? DefaultShell,
             WorkingDirectory = WorkingDirectory,
+            Seccomp = Seccomp,
         };
         var bound = MyInvocation.BoundParameters;
         if (bound.ContainsKey(nameof(User)))

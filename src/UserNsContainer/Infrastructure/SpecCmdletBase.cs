@@ -71,6 +71,11 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Parameter]
     public object[]? Bind { get; set; }
 
+    /// <summary>Default: the main process runs under the default seccomp filter (about_UserNsContainer
+    /// lists it); Unconfined: no filter.</summary>
+    [Parameter]
+    public SeccompMode Seccomp { get; set; }
+
     /// <summary>Builds the spec from the bound parameters; checks that only the engine can't make.</summary>
     protected ContainerSpec BuildSpec(string[]? defaultCommand = null)
     {
@@ -81,6 +86,7 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
             Hostname = Hostname,
             WorkingDirectory = WorkingDirectory,
             Writable = Writable,
+            Seccomp = Seccomp,
         };
         if (RootFs is not null)
             spec.RootFs = RootFs.Length == 0 ? RootFs : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RootFs);
