@@ -77,7 +77,8 @@ public sealed class ContainerEngine
         try
         {
             Store.Save(handle);
-            var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, Store.StatusPath(id));
+            var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, Store.StatusPath(id),
+                Terminal: options.Foreground && options.Stdio == StdioMode.Inherit);
             var plan = PlanBuilder.Settings(spec, launch);
             Verbose($"Starting the helper for container '{handle.Name}' ({plan.Count} plan records, namespaces {string.Join(",", handle.Namespaces)}).");
             session = ContainerSession.Launch(spec, plan, options.Foreground ? options.Stdio : StdioMode.Detached);
@@ -324,6 +325,8 @@ public sealed class ContainerEngine
             new[] { "env" }.Concat(spec.EnvironmentBlock()).ToArray(),
         };
         plan.AddRange(SeccompProfile.Records(spec.Seccomp));
+        if (stdio == StdioMode.Inherit)
+            plan.Add(new[] { "tty" });
         if (spec.WorkingDirectory is not null || joinsMnt)
             plan.Add(new[] { "cwd", spec.WorkingDirectory ?? "/" });
         if (joinsUser || spec.User is not null)

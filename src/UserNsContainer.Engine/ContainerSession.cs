@@ -35,6 +35,7 @@ internal sealed class ContainerSession : IDisposable
     private readonly bool _detached;
     private bool _reaped;
     private bool _outputStarted;
+    private TerminalState? _terminal;
 
     private ContainerSession(ControlChannel channel, HelperProcess.Spawned spawned, bool detached)
     {
@@ -68,6 +69,8 @@ internal sealed class ContainerSession : IDisposable
             HelperProcess.CloseAll(helperFd);
         }
         var session = new ContainerSession(channel, spawned, stdio == StdioMode.Detached) { Spec = spec };
+        if (stdio == StdioMode.Inherit)
+            session._terminal = TerminalState.Save(0);
         try
         {
             channel.SendAll(plan);
@@ -178,6 +181,7 @@ internal sealed class ContainerSession : IDisposable
         {
             foreach (var r in streams)
                 r.Dispose();
+            RestoreTerminal();
         }
         yield return new ContainerOutput(ContainerOutputKind.Exited, null, Exit);
     }
@@ -203,6 +207,7 @@ internal sealed class ContainerSession : IDisposable
         }
         _channel.Dispose();
         ReapSpawned();
+        RestoreTerminal();
         if (!_outputStarted)
             HelperProcess.CloseAll(_spawned.StdoutFd, _spawned.StderrFd);
     }
@@ -215,9 +220,17 @@ internal sealed class ContainerSession : IDisposable
         HelperProcess.Reap(_spawned.Pid);
     }
 
+    /// <summary>After the helper is gone: the caller's terminal as it was before the container.</summary>
+    private void RestoreTerminal()
+    {
+        _terminal?.Restore();
+        _terminal = null;
+    }
+
     public void Dispose()
     {
         _channel.Dispose();
         ReapSpawned();
+        RestoreTerminal();
     }
 }

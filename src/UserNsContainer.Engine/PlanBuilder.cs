@@ -31,7 +31,8 @@ public static class PlanBuilder
         "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
     };
 
-    public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath);
+    /// <param name="Terminal">The main process gets a new pty that the helper relays to the caller's terminal.</param>
+    public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath, bool Terminal = false);
 
     /// <summary>What the helper needs before it clones: namespaces, launch mode, the process.</summary>
     public static List<string[]> Settings(ContainerSpec spec, LaunchOptions launch)
@@ -42,6 +43,8 @@ public static class PlanBuilder
         };
         if (launch.Detached)
             plan.Add(new[] { "detached" });
+        if (launch.Terminal)
+            plan.Add(new[] { "tty" });
         if (launch.LogPath is not null)
             plan.Add(new[] { "log", launch.LogPath, launch.LogMaxBytes.ToString(CultureInfo.InvariantCulture) });
         if (launch.StatusPath is not null)

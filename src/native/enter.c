@@ -6,6 +6,8 @@
 #include "helper.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
@@ -122,9 +124,43 @@ static int become(const struct plan *plan)
     return 0;
 }
 
+/* Waits for the entered command, relaying its terminal when it has one; SIGTERM or SIGHUP
+ * to this helper ends the command. Returns its wait status. */
+static int wait_command(pid_t child, int master)
+{
+    static const int sigs[] = {SIGCHLD, SIGWINCH, SIGTERM, SIGHUP};
+    sigset_t set;
+    int sfd = make_signalfd(sigs, 4, &set), status = 0;
+    struct relay r;
+    struct pollfd pfd[3] = {{sfd, POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
+    if (master >= 0)
+        relay_start(&r, master);
+    for (;;) {
+        if (waitpid(child, &status, WNOHANG) == child)
+            break;
+        if (master >= 0)
+            relay_fds(&r, pfd + 1);
+        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+            break;
+        if (master >= 0)
+            relay_pump(&r, pfd + 1);
+        struct signalfd_siginfo si;
+        if ((pfd[0].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si) {
+            if (si.ssi_signo == SIGWINCH && master >= 0)
+                relay_winch(&r);
+            else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)
+                kill(child, SIGKILL);
+        }
+    }
+    if (master >= 0)
+        relay_finish(&r);
+    close(sfd);
+    return status;
+}
+
 int run_enter(struct plan *plan)
 {
-    int fds[MAX_NS], n, barrier[2], errp[2];
+    int fds[MAX_NS], n, barrier[2], errp[2], master = -1, slave = -1;
     signal(SIGPIPE, SIG_IGN);
     if (plan->argv == NULL) {
         send_error(-1, "plan", "argv", EINVAL, "no command");
@@ -134,6 +170,9 @@ int run_enter(struct plan *plan)
         return 1;
     for (int i = 0; i < n; i++)
         close(fds[i]);
+    /* after joining mnt: the container's own devpts */
+    if (plan->tty && pty_open(&master, &slave) < 0)
+        return send_error(-1, "pty", "/dev/ptmx", errno, "a terminal for the command"), 1;
     if (pipe2(barrier, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
         return send_error(-1, "pipe", "", errno, ""), 1;
     pid_t child = fork();
@@ -149,8 +188,10 @@ int run_enter(struct plan *plan)
         if (become(plan) < 0)
             report_child_failure(errp[1], errno, "setuid");
         signal(SIGPIPE, SIG_DFL);
-        exec_main(plan, errp[1]);
+        exec_main(plan, errp[1], slave);
     }
+    if (slave >= 0)
+        close(slave);
     close(barrier[0]);
     close(errp[1]);
     send_simple("pid", child, getpid());
@@ -169,10 +210,7 @@ int run_enter(struct plan *plan)
         return 127;
     }
     send_simple("started", child, 0);
-    int status;
-    while (waitpid(child, &status, 0) < 0)
-        if (errno != EINTR)
-            return 1;
+    int status = wait_command(child, master);
     int kind = WIFSIGNALED(status) ? 1 : 0, value = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
     send_simple("exit", kind, value);
     return kind ? 128 + value : value;

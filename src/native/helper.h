@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #define CTL_FD 3
 /* The largest record either side sends (ControlChannel.MaxMessage in the engine): under the
@@ -50,6 +51,7 @@ struct plan {
     char *inner_uid_map, *inner_gid_map;
     long outer_uid, outer_gid;
     int tree_sock;          /* create, init side: detached idmapped trees from the monitor */
+    int tty;                /* the command gets a new pty, relayed to the caller's terminal */
     char **join;            /* enter: namespace names, in the order to join them */
     char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
     char **seccomp_ioctl;   /* ioctl requests refused with EPERM */
@@ -105,9 +107,25 @@ int read_full(int fd, void *buf, size_t n);
 #include <signal.h>
 int make_signalfd(const int *sigs, size_t n, sigset_t *set);
 
+/* pty.c */
+struct pollfd;
+struct relay {
+    int in, out, master;
+    int raw;                /* the caller's terminal was put in raw mode; saved holds it */
+    int closed, in_eof;
+    struct termios saved;
+};
+int pty_open(int *master, int *slave);
+int pty_attach(int slave);
+void relay_start(struct relay *r, int master);
+void relay_winch(const struct relay *r);
+void relay_fds(const struct relay *r, struct pollfd *pfd);
+void relay_pump(struct relay *r, const struct pollfd *pfd);
+void relay_finish(struct relay *r);
+
 /* init.c */
 void run_init(void) __attribute__((noreturn));
-void exec_main(const struct plan *plan, int errpipe) __attribute__((noreturn));
+void exec_main(const struct plan *plan, int errpipe, int slave) __attribute__((noreturn));
 void report_child_failure(int errpipe, int err, const char *step) __attribute__((noreturn));
 int await_exec(const struct plan *plan, pid_t pid, int errpipe);
 

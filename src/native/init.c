@@ -40,7 +40,9 @@ static void noop_handler(int sig)
 
 /* ---- the main process ------------------------------------------------------------ */
 
-void exec_main(const struct plan *plan, int errpipe)
+/* The main (or an entered) process, after fork: its own session (with SLAVE, when not -1,
+ * as its controlling terminal and stdio), ids, no_new_privs, cwd, seccomp, then exec. */
+void exec_main(const struct plan *plan, int errpipe, int slave)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -48,7 +50,10 @@ void exec_main(const struct plan *plan, int errpipe)
         signal(forwarded[i], SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    const char *step = "setgid";
+    const char *step = "setsid";
+    if (pty_attach(slave) < 0)
+        goto fail;
+    step = "setgid";
     if (plan->gid >= 0 && (setgroups(0, NULL) < 0 && errno != EPERM))
         goto fail;
     if (plan->gid >= 0 && setresgid((gid_t)plan->gid, (gid_t)plan->gid, (gid_t)plan->gid) < 0)
@@ -106,7 +111,7 @@ int await_exec(const struct plan *plan, pid_t pid, int errpipe)
 
 /* Forks the main process; returns its pid once it has exec'd, or -1 with the error
  * already reported. */
-static pid_t start_main(const struct plan *plan)
+static pid_t start_main(const struct plan *plan, int slave)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
@@ -118,7 +123,7 @@ static pid_t start_main(const struct plan *plan)
         close(p[0]);
         if (!(plan->clone_flags & CLONE_NEWPID))
             prctl(PR_SET_PDEATHSIG, SIGKILL);
-        exec_main(plan, p[1]);
+        exec_main(plan, p[1], slave);
     }
     close(p[1]);
     return await_exec(plan, pid, p[0]) < 0 ? -1 : pid;
@@ -240,7 +245,6 @@ void run_init(void)
         end.value = errno;
         goto out;
     }
-    close(plan->tree_sock);
     /* from here processes of the container exist: nothing in them may reach this one */
     prctl(PR_SET_DUMPABLE, 0);
     sigset_t set;
@@ -251,10 +255,23 @@ void run_init(void)
         signal(forwarded[i], noop_handler);
     int sfd = make_signalfd(sigs, sizeof sigs / sizeof sigs[0], &set);
     pid_t main_pid = 0;
-    if (plan->argv != NULL && (main_pid = start_main(plan)) < 0) {
+    int master = -1, slave = -1;
+    if (plan->tty && plan->argv != NULL && pty_open(&master, &slave) < 0) {
+        end.value = errno;
+        send_error(-1, "pty", "/dev/ptmx", errno, "a terminal for the container");
+        goto out;
+    }
+    if (plan->argv != NULL && (main_pid = start_main(plan, slave)) < 0) {
         end.value = errno;
         goto out;
     }
+    if (master >= 0) {
+        /* the relay is the monitor's, outside: nothing of the pty stays here */
+        send_fd(plan->tree_sock, master);
+        close(master);
+        close(slave);
+    }
+    close(plan->tree_sock);
     send_simple("started", main_pid, 0);
     close(CTL_FD);
     int status = 0;

@@ -184,11 +184,12 @@ static void exec_init(const struct plan *plan, int barrier, int endpipe, int tre
     sigprocmask(SIG_UNBLOCK, set, NULL);
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);
-    if (plan->detached) {
-        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (plan->detached || plan->tty) {
+        /* the init never holds the caller's terminal: the command gets a pty of its own */
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         dup2(devnull, 0);
-        dup2(logw, 1);
-        dup2(logw, 2);
+        dup2(plan->detached ? logw : devnull, 1);
+        dup2(plan->detached ? logw : devnull, 2);
     }
     /* out of the way first, so that no fixed place is one of the sources */
     barrier = fcntl(barrier, F_DUPFD_CLOEXEC, 10);
@@ -230,8 +231,8 @@ int run_monitor(struct plan *plan)
             _exit(0);
     }
     sigset_t set;
-    int chld[] = {SIGCHLD};
-    int sfd = make_signalfd(chld, 1, &set);
+    static const int sigs[] = {SIGCHLD, SIGWINCH, SIGTERM, SIGHUP};
+    int sfd = make_signalfd(sigs, plan->tty ? 4 : 1, &set);
     pid_t init = (pid_t)syscall(SYS_clone, plan->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
     if (init < 0) {
         send_error(-1, "clone", "", errno, "");
@@ -250,6 +251,10 @@ int run_monitor(struct plan *plan)
         close(logp[1]);
     send_simple("pid", init, getpid());
     int released = release_on_go(plan, barrier[1], trees[0]);
+    struct relay relay = {.master = -1};
+    int master = released == 0 && plan->tty ? recv_fd(trees[0]) : -1; /* -1: the init ended first */
+    if (master >= 0)
+        relay_start(&relay, master);
     close(trees[0]);
     if (released < 0) {
         kill(init, SIGKILL);
@@ -261,11 +266,15 @@ int run_monitor(struct plan *plan)
     struct log_relay log = {.in = logp[0], .out = -1, .path = plan->log_path, .max = plan->log_max};
     if (plan->detached && plan->log_path)
         log_open(&log);
-    struct pollfd pfd[3] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}};
+    struct pollfd pfd[5] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
     int status = 0;
     for (;;) {
-        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+        if (master >= 0)
+            relay_fds(&relay, pfd + 3);
+        if (poll(pfd, 5, -1) < 0 && errno != EINTR)
             break;
+        if (master >= 0)
+            relay_pump(&relay, pfd + 3);
         if (pfd[2].revents & (POLLIN | POLLHUP))
             if (!log_pump(&log))
                 pfd[2].fd = -1;
@@ -278,10 +287,18 @@ int run_monitor(struct plan *plan)
         }
         if (pfd[0].revents & POLLIN) {
             struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof si) > 0 && waitpid(init, &status, WNOHANG) == init)
+            if (read(sfd, &si, sizeof si) != sizeof si)
+                continue;
+            if (si.ssi_signo == SIGWINCH && master >= 0)
+                relay_winch(&relay);
+            else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP)
+                kill(init, SIGKILL); /* ended from outside: the container goes, the terminal is restored */
+            else if (waitpid(init, &status, WNOHANG) == init)
                 break;
         }
     }
+    if (master >= 0)
+        relay_finish(&relay);
     while (pfd[2].fd >= 0 && log_pump(&log))
         ;
     struct end_report end = judge_end(endp[0], status);

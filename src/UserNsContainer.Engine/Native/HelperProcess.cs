@@ -8,7 +8,8 @@ namespace UserNsContainer.Engine.Native;
 /// <summary>How the container's standard streams are connected.</summary>
 public enum StdioMode
 {
-    /// <summary>The caller's own fds 0, 1, 2 (an interactive terminal).</summary>
+    /// <summary>A terminal: the helper relays between the caller's own fds 0, 1, 2 and a new pty
+    /// that the command gets as its controlling terminal (the caller's is never shared).</summary>
     Inherit,
     /// <summary>stdin from /dev/null, stdout and stderr into pipes the engine reads.</summary>
     Capture,

@@ -1,0 +1,100 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>A container given a terminal never shares the caller's: it gets a pty of its own,
+/// so TIOCSTI cannot type into the caller's shell (bubblewrap's CVE-2017-5226), and the
+/// caller's terminal comes back as it was however the container ends. The caller is bash on a
+/// real pty made by script(1), running UsncShell (tools/UsncShell) and then reading its own
+/// terminal the way an attacked shell would.</summary>
+public sealed class TerminalTests : ContainerTest
+{
+    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
+
+    /// <summary>bash under script(1): BEFORE, then UsncShell running SCRIPT, then AFTER.</summary>
+    private static Process OnATerminal(string script, string before, string after)
+    {
+        var ps1 = Path.Combine(TestHost.Scratch, $"term-{Guid.NewGuid():N}.ps1");
+        File.WriteAllText(ps1, script);
+        File.SetUnixFileMode(ps1, (UnixFileMode)0b110_100_100);
+        var sh = Path.Combine(TestHost.Scratch, $"term-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(sh, $"{before}\ndotnet {Shell} {ps1}\n{after}\n");
+        var psi = new ProcessStartInfo("script", new[] { "-qec", $"bash {sh}", "/dev/null" })
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        return Process.Start(psi)!;
+    }
+
+    private static string Finish(Process p)
+    {
+        var output = p.StandardOutput.ReadToEndAsync();
+        Assert.True(p.WaitForExit(60_000), "the terminal session did not end");
+        return output.Result;
+    }
+
+    [Fact]
+    public void TiocstiInsideNeverReachesTheCallersShell()
+    {
+        // unconfined, so that only the pty stands between the container and the caller
+        var probe = Probe.Path;
+        using var p = OnATerminal(
+            $"Invoke-UserNsContainer -Interactive -Seccomp Unconfined -Bind '{probe}:/tmp/probe:ro' -Command /tmp/probe, tiocsti, \"echo PWNED`n\"",
+            "", "read -t 2 line; echo \"after:[$line]\"");
+        var output = Finish(p);
+        Assert.Contains("tiocsti ok", output); // it typed, into its own terminal
+        Assert.Contains("after:[]", output);
+        Assert.DoesNotContain("after:[echo PWNED", output);
+    }
+
+    [Fact]
+    public void TheCallersTerminalModeAndForegroundGroupComeBackAfterSigkillOfTheMainProcess()
+    {
+        using var p = OnATerminal(
+            "Invoke-UserNsContainer -Interactive -Command sh, -c, 'stty -echo -icanon; kill -9 $$'; \"code=$LASTEXITCODE\"",
+            "a=$(stty -g)",
+            "[ \"$a\" = \"$(stty -g)\" ] && echo mode-restored || echo mode-changed\n" +
+            "[ \"$(ps -o tpgid= -p $$ | tr -d ' ')\" = \"$(ps -o pgid= -p $$ | tr -d ' ')\" ] && echo foreground-restored || echo foreground-lost");
+        var output = Finish(p);
+        Assert.Contains("code=137", output);
+        Assert.Contains("mode-restored", output);
+        Assert.Contains("foreground-restored", output);
+    }
+
+    [Fact]
+    public void CtrlCReachesTheContainersForegroundJob()
+    {
+        using var p = OnATerminal(
+            "Invoke-UserNsContainer -Interactive -Command sh, -c, 'echo ready; sleep 30; echo not-interrupted'; \"code=$LASTEXITCODE\"",
+            "", "echo done");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        string? line;
+        while ((line = p.StandardOutput.ReadLine()) is not null && !line.Contains("ready", StringComparison.Ordinal))
+            Assert.True(DateTime.UtcNow < deadline, "the container did not start");
+        Assert.NotNull(line);
+        p.StandardInput.Write("\x03");
+        p.StandardInput.Flush();
+        var output = Finish(p);
+        Assert.Contains("code=130", output);
+        Assert.DoesNotContain("not-interrupted", output);
+    }
+
+    [Fact]
+    public void AnEnteredShellGetsAPtyOfItsOwnToo()
+    {
+        using var p = OnATerminal(
+            "$c = New-UserNsContainer -Name term-enter -Command sleep, 60\n" +
+            "$c | Enter-ContainerNamespace -Interactive -Command sh, -c, 'tty; test -t 0 && echo in-a-terminal'\n" +
+            "$c | Remove-UserNsContainer -Force",
+            "", "");
+        var output = Finish(p);
+        Assert.Contains("/dev/pts/0", output); // the container's own devpts, not the caller's pty
+        Assert.Contains("in-a-terminal", output);
+    }
+}
