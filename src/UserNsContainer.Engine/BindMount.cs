@@ -59,8 +59,13 @@ public sealed record BindMount
             throw new InvalidSpecException("BindSourceNotFound", parameter, Source,
                 "an existing host directory or file that you can read (or mark the bind Optional)");
         }
-        return this with { Source = real };
+        return this with { Source = real, SourceIdentity = Native.Libc.IdentityOf(real) };
     }
+
+    /// <summary>The device and inode the source was checked to be (bookkeeping: the helper
+    /// mounts only that inode, or fails with BindSourceChanged).</summary>
+    [System.Text.Json.Serialization.JsonInclude]
+    internal Native.FileIdentity? SourceIdentity { get; init; }
 
     [DllImport("libc", SetLastError = true)]
     private static extern IntPtr realpath(string path, IntPtr resolved);

@@ -161,7 +161,12 @@ public sealed class ContainerSpec
         RootFs = (BindMount.RealPath(RootFs) ?? Path.GetFullPath(RootFs)).TrimEnd('/');
         if (RootFs.Length == 0)
             RootFs = null; // "/" is the default root
+        RootIdentity = Libc.IdentityOf(RootFs ?? "/");
     }
+
+    /// <summary>The device and inode the root was checked to be; the helper mounts only that
+    /// directory, reached without following a symlink, or fails with RootFsChanged.</summary>
+    internal FileIdentity? RootIdentity { get; set; }
 
     private void ValidateHostname()
     {

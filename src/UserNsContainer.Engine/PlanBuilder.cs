@@ -1,6 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using UserNsContainer.Engine.Native;
 
 namespace UserNsContainer.Engine;
 
@@ -82,7 +84,7 @@ public static class PlanBuilder
     {
         var ns = spec.Namespaces;
         plan.Add(Op("base", SetupBase));
-        plan.Add(Op("root", spec.RootFs ?? "/"));
+        plan.Add(Op("root", new[] { spec.RootFs ?? "/" }.Concat((spec.RootIdentity ?? Libc.IdentityOf(spec.RootFs ?? "/"))?.Fields() ?? Array.Empty<string>()).ToArray()));
         if (spec.RootFs is not null)
         {
             foreach (var dir in new[] { "/proc", "/dev", "/tmp", "/sys", "/run" })
@@ -112,7 +114,7 @@ public static class PlanBuilder
             plan.Add(Op("mask", p, "s"));
         AddAccounts(plan, spec);
         foreach (var b in binds)
-            plan.Add(Op("bind", b.Source, b.Target, BindFlags(b)));
+            plan.Add(Op("bind", new[] { b.Source, b.Target, BindFlags(b) }.Concat(b.SourceIdentity?.Fields() ?? Array.Empty<string>()).ToArray()));
         plan.Add(Op("pivot"));
     }
 

@@ -7,7 +7,7 @@ namespace UserNsContainer.Engine;
 /// exception that names the likely cause and what to change.</summary>
 internal static class SetupErrors
 {
-    private const int EPERM = 1, ENOENT = 2, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8;
+    private const int EPERM = 1, ENOENT = 2, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8, ESTALE = 116;
 
     public static UserNsContainerException FromRecord(string[] rec, ContainerSpec spec)
     {
@@ -37,6 +37,10 @@ internal static class SetupErrors
         ("idmap", EPERM) => ("IdmapNotPermitted", $"The kernel refused to idmap '{path}': only a process privileged over the filesystem's user namespace may.", "Bind it without IdMap."),
         ("bind-source", ENOENT) => ("BindSourceNotFound", $"The bind source '{path}' disappeared before it could be mounted.", "Check the host path, or mark the bind Optional."),
         ("bind-source", ELOOP) => ("BindSourceChanged", $"The bind source '{path}' became a symlink after it was resolved; it is not followed.", null),
+        ("bind-source", ESTALE) => ("BindSourceChanged", $"The bind source '{path}' was replaced after it was checked (another directory or file is there now); it is not mounted.",
+            "If nobody else can change that path, try again; otherwise bind a path only you can write."),
+        ("root", ELOOP or ESTALE) => ("RootFsChanged", $"The root file system '{path}' was replaced or became a symlink after it was checked; it is not mounted.",
+            "If nobody else can change that path, try again; otherwise use a root directory under a path only you can write."),
         ("exec", ENOENT) => ("CommandNotFound", $"'{path}' was not found in the container (PATH={spec.Environment.GetValueOrDefault("PATH")}).",
             "Give the full path of a program that exists in the container root."),
         ("exec", EACCES) or ("exec", ENOEXEC) => ("CommandNotExecutable", $"'{path}' cannot be executed in the container.",

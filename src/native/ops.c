@@ -9,6 +9,7 @@
 #include "helper.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -165,6 +166,29 @@ static int open_source(const char *path, int from_base)
     return fd;
 }
 
+/* A host path opened as open_source does, then checked to be the device and inode the engine
+ * validated (fields DEV and INO; ESTALE when it was replaced since). */
+static int open_checked(const char *path, const char *dev, const char *ino)
+{
+    struct stat st;
+    long d, i;
+    int fd = open_source(path, 0);
+    if (fd < 0 || *dev == '\0')
+        return fd;
+    if (parse_number(dev, 0, LONG_MAX, &d) < 0 || parse_number(ino, 0, LONG_MAX, &i) < 0) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || st.st_dev != (dev_t)d || st.st_ino != (ino_t)i) {
+        int saved = fstat(fd, &st) < 0 ? errno : ESTALE;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
 static int fd_path(char *buf, size_t n, int fd)
 {
     return snprintf(buf, n, OLDROOT "/proc/self/fd/%d", fd) >= (int)n ? -1 : 0;
@@ -192,12 +216,22 @@ static int reopen_newroot(void)
     return newroot_fd < 0 ? -1 : 0;
 }
 
+/* root PATH DEV INO: the host directory the engine checked, reached without following a
+ * symlink and compared by device and inode (open once, mount that). */
 static int op_root(struct op_ctx *c)
 {
-    char src[4096];
+    char src[64];
     c->path = arg(c->op, 0);
-    snprintf(src, sizeof src, OLDROOT "%s", c->path);
-    if (mount(src, NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
+    int fd = open_checked(c->path, arg(c->op, 1), arg(c->op, 2));
+    if (fd < 0)
+        return -1;
+    int r = fd_path(src, sizeof src, fd);
+    if (r == 0)
+        r = mount(src, NEWROOT, NULL, MS_BIND | MS_REC, NULL);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    if (r < 0)
         return -1;
     if (reopen_newroot() < 0)
         return -1;
@@ -251,7 +285,7 @@ static int op_bind(struct op_ctx *c)
         return bind_idmapped(c, flags);
     c->path = arg(c->op, 0);
     c->name = "bind-source";
-    int sfd = open_source(c->path, has_flag(flags, 'b'));
+    int sfd = has_flag(flags, 'b') ? open_source(c->path, 1) : open_checked(c->path, arg(c->op, 3), arg(c->op, 4));
     if (sfd < 0 || fstat(sfd, &st) < 0) {
         int saved = errno;
         if (sfd >= 0)

@@ -194,6 +194,58 @@ public sealed class SecurityTests : ContainerTest
         Assert.Contains("Default, Unconfined", r.Lines[6]);
     }
 
+    [BusyboxFact]
+    public void ARootSwappedForASymlinkWhileContainersStartNeverYieldsAnotherRoot()
+    {
+        // an attacker owns the directory that holds the root: "d" is a real directory holding
+        // image A, or a symlink to a directory holding image B, exchanged in a loop
+        var top = Path.Combine(TestHost.Scratch, "swap-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(top, "d"));
+        Directory.CreateDirectory(Path.Combine(top, "private"));
+        var a = Busybox.Copy(Path.Combine(top, "d", "root"));
+        var b = Busybox.Copy(Path.Combine(top, "private", "root"));
+        File.WriteAllText(Path.Combine(a, "marker"), "A");
+        File.WriteAllText(Path.Combine(b, "marker"), "B");
+        File.CreateSymbolicLink(Path.Combine(top, "link"), Path.Combine(top, "private"));
+        using var stop = new System.Threading.CancellationTokenSource();
+        var swapper = System.Threading.Tasks.Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+                RenameExchange(Path.Combine(top, "d"), Path.Combine(top, "link"));
+        });
+        try
+        {
+            var r = TestHost.Run(@"foreach ($i in 1..40) {
+                    try {
+                        $out = @(Invoke-UserNsContainer -RootFs ""$top/d/root"" -PassThru -Command cat, /marker)
+                        ""$($out[0]) $($out[-1].RootFs)""
+                    } catch { $_.FullyQualifiedErrorId.Split(',')[0] }
+                }", Vars(("top", top)));
+            Assert.Equal(40, r.Lines.Length);
+            foreach (var line in r.Lines)
+            {
+                if (line.StartsWith("A ", StringComparison.Ordinal))
+                    Assert.Equal($"A {top}/d/root", line);
+                else if (line.StartsWith("B ", StringComparison.Ordinal))
+                    Assert.Equal($"B {top}/private/root", line); // resolved through the link when checked: what the handle says
+                else
+                    Assert.Contains(line, new[] { "RootFsChanged", "RootFsNotFound", "RootFsNotDirectory" });
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            swapper.Wait();
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern long syscall(long number, int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+
+    /// <summary>renameat2(RENAME_EXCHANGE): both names swap atomically.</summary>
+    private static void RenameExchange(string x, string y) =>
+        syscall(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? 276 : 316, -100, x, -100, y, 2);
+
     private static void Run(string file, params string[] args)
     {
         using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;

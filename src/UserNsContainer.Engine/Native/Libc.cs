@@ -7,6 +7,12 @@ namespace UserNsContainer.Engine.Native;
 /// The libc calls Tmds.LibC does not carry (posix_spawn, waitpid) and the syscalls glibc
 /// 2.36 does not export (pidfd_*), each wrapped to read errno at once.
 /// </summary>
+/// <summary>What the engine checked a path to be: the helper mounts only that inode.</summary>
+public readonly record struct FileIdentity(ulong Device, ulong Inode)
+{
+    public string[] Fields() => new[] { Device.ToString(System.Globalization.CultureInfo.InvariantCulture), Inode.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+}
+
 internal static unsafe partial class Libc
 {
     private const string C = "libc";
@@ -128,6 +134,15 @@ internal static unsafe partial class Libc
             int r = followLinks ? Tmds.Linux.LibC.stat(p, &st) : Tmds.Linux.LibC.lstat(p, &st);
             return r == 0 ? st.st_uid : null;
         }
+    }
+
+    /// <summary>Device and inode of <paramref name="path"/> itself (lstat), or null when it is gone.</summary>
+    public static FileIdentity? IdentityOf(string path)
+    {
+        Tmds.Linux.stat st;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+            return Tmds.Linux.LibC.lstat(p, &st) == 0 ? new FileIdentity(st.st_dev, st.st_ino) : null;
     }
 
     public static int Errno => Marshal.GetLastPInvokeError();
