@@ -79,6 +79,7 @@ struct end_report {
 int recv_record(int fd, struct record *rec);   /* -1: errno ECONNRESET (closed) or EMSGSIZE */
 void free_record(struct record *rec);
 int send_fields(int fd, const char *const *fields, int n);
+void drain_control(void);
 void send_error(int step, const char *op, const char *path, int err, const char *detail);
 void send_simple(const char *verb, long a, long b);
 void init_plan(struct plan *plan);

@@ -28,16 +28,21 @@ int main(int argc, char **argv)
     if (mode != 0)
         prctl(PR_SET_DUMPABLE, 0);
     struct plan plan;
-    if (read_plan(CTL_FD, &plan) < 0)
-        return 1;
-    switch (mode) {
-    case 1:
-        return run_enter(&plan);
-    case 2:
-        return hot_bind(&plan) < 0 ? 1 : 0;
-    case 3:
-        return hot_unbind(&plan) < 0 ? 1 : 0;
-    default:
-        return run_monitor(&plan);
-    }
+    int rc = 1;
+    if (read_plan(CTL_FD, &plan) == 0)
+        switch (mode) {
+        case 1:
+            rc = run_enter(&plan);
+            break;
+        case 2:
+            rc = hot_bind(&plan) < 0 ? 1 : 0;
+            break;
+        case 3:
+            rc = hot_unbind(&plan) < 0 ? 1 : 0;
+            break;
+        default:
+            rc = run_monitor(&plan);
+        }
+    drain_control();
+    return rc;
 }

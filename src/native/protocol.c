@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 /* A decimal number; DFLT when S is missing, empty or not a number (see parse_number for
@@ -96,6 +98,24 @@ int send_fields(int fd, const char *const *fields, int n)
     while (r < 0 && errno == EINTR);
     free(buf);
     return r < 0 ? -1 : 0;
+}
+
+/* Reads and drops whatever the engine sent that was not read: a helper that ends with
+ * records still queued would make the engine's next read fail with ECONNRESET before it
+ * sees the error record sent ahead of them. */
+void drain_control(void)
+{
+    char b;
+    int queued = 0;
+    /* 0 is both an empty record and the end: go on while bytes are queued, and through a
+     * bounded number of empty reads */
+    for (int empty = 0; empty < 64;) {
+        ssize_t n = recv(CTL_FD, &b, 1, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0)
+            break;
+        if (n == 0 && (ioctl(CTL_FD, SIOCINQ, &queued) < 0 || queued == 0))
+            empty++;
+    }
 }
 
 void send_error(int step, const char *op, const char *path, int err, const char *detail)

@@ -113,8 +113,14 @@ public sealed class SecurityTests : ContainerTest
         var pid = int.Parse(r.Lines.Single());
         try
         {
-            // readable from the host for the caller (the init's memory belongs to the
-            // container's outer user namespace, which the caller owns)
+            if (TestHost.Uid != 0)
+            {
+                // non-dumpable: its /proc files belong to root, not to the caller whose uid it runs
+                // as, so even the caller (and so anything of that uid inside) cannot list them
+                Assert.Equal(0u, Engine.Native.Libc.OwnerOf($"/proc/{pid}/fd", followLinks: false));
+                Assert.Throws<UnauthorizedAccessException>(() => Directory.GetFiles($"/proc/{pid}/fd"));
+                return;
+            }
             var fds = Directory.GetFiles($"/proc/{pid}/fd").Select(f => (int.Parse(Path.GetFileName(f)), new FileInfo(f).LinkTarget ?? "")).OrderBy(f => f.Item1).ToList();
             var beyondStdio = fds.Where(f => f.Item1 > 2).Select(f => f.Item2).ToList();
             Assert.Equal(2, beyondStdio.Count);

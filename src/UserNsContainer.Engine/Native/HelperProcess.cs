@@ -34,9 +34,10 @@ internal static unsafe class HelperProcess
 
     public sealed record Spawned(int Pid, int StdoutFd, int StderrFd);
 
-    public static Spawned Spawn(int controlFd, StdioMode stdio, string mode = "create")
+    /// <param name="helper">Another build of the helper (the tests' sanitizer build); by default the module's.</param>
+    public static Spawned Spawn(int controlFd, StdioMode stdio, string mode = "create", string? helper = null)
     {
-        var helper = HelperPath;
+        helper ??= HelperPath;
         if (!File.Exists(helper))
             throw new UserNsContainerException("HelperMissing", FailureKind.NotInstalled,
                 $"The native helper '{helper}' is missing from the module folder.", helper,
