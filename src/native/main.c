@@ -43,6 +43,7 @@ int main(int argc, char **argv)
         default:
             rc = run_monitor(&plan);
         }
-    drain_control();
+    if (rc != 0)
+        drain_control();
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -100,21 +101,32 @@ int send_fields(int fd, const char *const *fields, int n)
     return r < 0 ? -1 : 0;
 }
 
-/* Reads and drops whatever the engine sent that was not read: a helper that ends with
- * records still queued would make the engine's next read fail with ECONNRESET before it
- * sees the error record sent ahead of them. */
+/* After a failure: reads and drops what the engine sent until it closes its end (it does,
+ * once it has the error record), for at most two seconds. A helper that ended with records
+ * still queued would make the engine's next read fail with ECONNRESET before it sees the
+ * error record sent ahead of them. */
 void drain_control(void)
 {
     char b;
     int queued = 0;
-    /* 0 is both an empty record and the end: go on while bytes are queued, and through a
-     * bounded number of empty reads */
-    for (int empty = 0; empty < 64;) {
-        ssize_t n = recv(CTL_FD, &b, 1, MSG_DONTWAIT | MSG_TRUNC);
-        if (n < 0)
-            break;
-        if (n == 0 && (ioctl(CTL_FD, SIOCINQ, &queued) < 0 || queued == 0))
-            empty++;
+    for (int waited = 0; waited < 2000;) {
+        struct pollfd p = {.fd = CTL_FD, .events = POLLIN | POLLRDHUP};
+        int r = poll(&p, 1, 100);
+        if (r < 0 && errno != EINTR)
+            return;
+        if (r <= 0) {
+            waited += 100;
+            continue;
+        }
+        if (p.revents & (POLLERR | POLLNVAL))
+            return;
+        if ((p.revents & (POLLRDHUP | POLLHUP)) && ioctl(CTL_FD, SIOCINQ, &queued) == 0 && queued == 0) {
+            /* the end: only empty records (0 bytes) may be left */
+            for (int i = 0; i < 64 && recv(CTL_FD, &b, 1, MSG_DONTWAIT | MSG_TRUNC) >= 0; i++)
+                ;
+            return;
+        }
+        recv(CTL_FD, &b, 1, MSG_DONTWAIT | MSG_TRUNC);
     }
 }
 
