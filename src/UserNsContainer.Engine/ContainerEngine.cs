@@ -380,15 +380,26 @@ public sealed class ContainerEngine
     /// <summary>Recomputes State and ExitCode from the helper's status file and the live pids.</summary>
     public ContainerHandle Refresh(ContainerHandle handle)
     {
-        if (Store.ReadStatus(handle.Id) is { } status)
+        var status = Store.ReadStatus(handle.Id);
+        if (status is null && !ProcessInfo.IsSame(handle.MonitorPid, handle.MonitorStartTime))
         {
-            var exit = new ContainerExit(status.Kind, status.Value);
+            // the monitor writes the status before it exits, yet under load a reader has seen
+            // the monitor gone and the file not there yet (about 1 in 80 stops): look again
+            // briefly before calling the exit code unknown
+            for (int i = 0; i < 10 && status is null; i++)
+            {
+                Thread.Sleep(20);
+                status = Store.ReadStatus(handle.Id);
+            }
+            handle.State = ContainerState.Exited;
+        }
+        if (status is { } s)
+        {
+            var exit = new ContainerExit(s.Kind, s.Value);
             handle.State = ContainerState.Exited;
             handle.ExitCode = exit.ExitCode;
             handle.Signal = exit.Signal;
         }
-        else if (!ProcessInfo.IsSame(handle.MonitorPid, handle.MonitorStartTime))
-            handle.State = ContainerState.Exited;
         return handle;
     }
 
