@@ -92,7 +92,7 @@ public sealed class ContainerSpec
         {
             if (Binds.Any(b => b.Target == file) || BindMount.RealPath(file) is not { } source)
                 continue;
-            bool imageHasIt = RootPath.Resolve(RootFs, file) is { } inImage && File.Exists(inImage) && new FileInfo(inImage).Length > 0;
+            bool imageHasIt = RootPath.Resolve(RootFs, file) is { } inImage && NonEmptyFile(inImage);
             if ((whenSharing && sharesNet) || !imageHasIt)
                 yield return new BindMount { Source = source, Target = file, ReadOnly = true, Optional = true, Default = true };
         }
@@ -161,7 +161,8 @@ public sealed class ContainerSpec
         RootFs = (BindMount.RealPath(RootFs) ?? Path.GetFullPath(RootFs)).TrimEnd('/');
         if (RootFs.Length == 0)
             RootFs = null; // "/" is the default root
-        RootIdentity = Libc.IdentityOf(RootFs ?? "/");
+        RootIdentity = Libc.IdentityOf(RootFs ?? "/")
+            ?? throw new InvalidSpecException("RootFsNotFound", "RootFs", RootFs, "an existing directory (it disappeared while it was checked)");
     }
 
     /// <summary>The device and inode the root was checked to be; the helper mounts only that
@@ -210,6 +211,19 @@ public sealed class ContainerSpec
         if (RecordBytes(EnvironmentBlock()) is var size && size > ControlChannel.MaxMessage)
             throw new InvalidSpecException("EnvironmentTooLarge", "Environment", $"{size} bytes",
                 $"an environment under {ControlChannel.MaxMessage / 1024} KiB in all (names, values and separators)");
+    }
+
+    /// <summary>True for a file with content; false when it is missing, empty or vanishes while looked at.</summary>
+    private static bool NonEmptyFile(string path)
+    {
+        try
+        {
+            return new FileInfo(path) is { Exists: true, Length: > 0 };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>True when <paramref name="path"/> fits PATH_MAX (4096 bytes with its NUL).</summary>

@@ -69,9 +69,16 @@ public static class RootPath
 
     private static bool IsExecutableFile(string? hostPath)
     {
-        if (hostPath is null || !File.Exists(hostPath))
+        if (hostPath is null)
             return false;
-        var mode = File.GetUnixFileMode(hostPath);
-        return (mode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+        try
+        {
+            var mode = File.GetUnixFileMode(hostPath);
+            return (mode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone (or never there): an image can change while it is looked at
+        }
     }
 }
