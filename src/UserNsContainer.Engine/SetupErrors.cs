@@ -7,7 +7,7 @@ namespace UserNsContainer.Engine;
 /// exception that names the likely cause and what to change.</summary>
 internal static class SetupErrors
 {
-    private const int EPERM = 1, ENOENT = 2, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8, ESTALE = 116;
+    private const int EPERM = 1, ENOENT = 2, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8, ESTALE = 116, ENOTCONN = 107;
 
     public static UserNsContainerException FromRecord(string[] rec, ContainerSpec spec)
     {
@@ -39,6 +39,8 @@ internal static class SetupErrors
         ("bind-source", ELOOP) => ("BindSourceChanged", $"The bind source '{path}' became a symlink after it was resolved; it is not followed.", null),
         ("bind-source", ESTALE) => ("BindSourceChanged", $"The bind source '{path}' was replaced after it was checked (another directory or file is there now); it is not mounted.",
             "If nobody else can change that path, try again; otherwise bind a path only you can write."),
+        ("bind", ENOTCONN) => ("LiveBindNotPropagated", $"The live bind at '{path}' did not reach the container: root inside made its mounts private, which cuts the way live binds travel in.",
+            "Add the bind when the container is created (-Bind), or create the container again."),
         ("root", ELOOP or ESTALE) => ("RootFsChanged", $"The root file system '{path}' was replaced or became a symlink after it was checked; it is not mounted.",
             "If nobody else can change that path, try again; otherwise use a root directory under a path only you can write."),
         ("exec", ENOENT) => ("CommandNotFound", $"'{path}' was not found in the container (PATH={spec.Environment.GetValueOrDefault("PATH")}).",

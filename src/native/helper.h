@@ -92,6 +92,17 @@ int parse_number(const char *s, long min, long max, long *out);
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
 int run_ops(struct plan *plan);
 int write_proc(pid_t pid, const char *file, const char *text);
+int open_in_root_as(const char *path, int flags);
+int open_in_root(const char *path);
+int create_in_root(const char *path, char kind, mode_t mode);
+void set_newroot_fd(int fd);
+int sys_open_tree(int dfd, const char *path, unsigned int flags);
+int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags);
+#define OPEN_TREE_CLONE_ 1
+#define MOVE_F_EMPTY 0x4
+#define MOVE_T_EMPTY 0x40
+
+/* hotplug.c */
 int hot_bind(const struct plan *plan);
 int send_fd(int sock, int fd);
 int recv_fd(int sock);

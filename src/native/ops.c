@@ -14,6 +14,8 @@
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <net/if.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +34,11 @@
 
 static int newroot_fd = -1;
 
-#define OPEN_TREE_CLONE_ 1
-#define MOVE_F_EMPTY 0x4
-#define MOVE_T_EMPTY 0x40
-static int sys_open_tree(int dfd, const char *path, unsigned int flags);
-static int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags);
+/* The directory that container paths are resolved in (hot-plug: the container's root). */
+void set_newroot_fd(int fd)
+{
+    newroot_fd = fd;
+}
 
 struct op_ctx {
     const struct plan *plan;
@@ -76,7 +78,7 @@ static const char *arg(const struct op *op, int i)
 }
 
 /* Resolve a container path to an fd (O_PATH unless FLAGS say otherwise), confined to the new root. */
-static int open_in_root_as(const char *path, int flags)
+int open_in_root_as(const char *path, int flags)
 {
     const char *rel = path;
     while (*rel == '/')
@@ -87,14 +89,14 @@ static int open_in_root_as(const char *path, int flags)
                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
-static int open_in_root(const char *path)
+int open_in_root(const char *path)
 {
     return open_in_root_as(path, O_PATH);
 }
 
 /* mkdir -p inside the new root, every parent resolved confined; the last component is
  * made as a directory (kind 'd') or an empty file (kind 'f'). */
-static int create_in_root(const char *path, char kind, mode_t mode)
+int create_in_root(const char *path, char kind, mode_t mode)
 {
     char buf[4096];
     if (strlen(path) >= sizeof buf) {
@@ -530,12 +532,31 @@ int write_proc(pid_t pid, const char *file, const char *text)
     return w == len ? 0 : -1;
 }
 
-/* Lock every mount (DESIGN §5): move into a nested user and mount namespace. The mount
+/* The map writer stays on as the keeper of the outer user and mount namespaces: live binds
+ * are mounted there and reach the container by propagation, which locks them (the kernel
+ * locks mounts that propagate into a less privileged namespace). Nothing inside can reach
+ * it: it is non-dumpable, its memory belongs to the outer namespace, it holds no fd. */
+static void keep_outer_namespaces(void)
+{
+    sigset_t all;
+    prctl(PR_SET_NAME, "usnc-keeper");
+    prctl(PR_SET_DUMPABLE, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sys_close_range(0, ~0U, 0);
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    for (;;)
+        pause();
+}
+
+/* Lock every mount (docs/design.md): move into a nested user and mount namespace. The mount
  * tree is copied into a less privileged namespace, so the kernel locks it: read-only stays
  * read-only and nothing can be unmounted to show what lies beneath, even for root inside.
- * The outer namespace maps host ids to themselves, so the nested one takes the container's
- * own map (sent with "go"), and /proc/self/uid_map inside shows the host ids. A child still
- * in the outer namespace writes it. */
+ * The tree is made shared first, so the copy is its slave: what the keeper's side mounts
+ * later (live binds) propagates in, locked as well. The outer namespace maps host ids to
+ * themselves, so the nested one takes the container's own map (sent with "go"), and
+ * /proc/self/uid_map inside shows the host ids. A child still in the outer namespace writes
+ * it, then keeps the outer namespaces. */
 static int op_lock(struct op_ctx *c)
 {
     const char *umap = c->plan->inner_uid_map, *gmap = c->plan->inner_gid_map;
@@ -553,6 +574,10 @@ static int op_lock(struct op_ctx *c)
         close(sg);
     }
     int go[2], done[2];
+    c->name = "make-shared";
+    if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
+        return -1;
+    c->name = "lock";
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
         return -1;
     pid_t self = getpid(), writer = fork();
@@ -565,7 +590,9 @@ static int op_lock(struct op_ctx *c)
                  write_proc(self, "uid_map", umap) == 0 && write_proc(self, "gid_map", gmap) == 0;
         int err = ok ? 0 : errno;
         (void)!write(done[1], &err, sizeof err);
-        _exit(ok ? 0 : 1);
+        if (!ok)
+            _exit(1);
+        keep_outer_namespaces();
     }
     close(go[0]);
     close(done[1]);
@@ -577,9 +604,7 @@ static int op_lock(struct op_ctx *c)
     if (read(done[0], &werr, sizeof werr) != sizeof werr)
         werr = EIO;
     close(done[0]);
-    /* not waited for here: the writer's exit tears down the outer mount namespace (an RCU
-     * grace period), which can happen on another CPU while we go on; the init's reaper
-     * collects it */
+    /* the writer stays as the keeper; it dies with the init */
     if (err == 0 && werr != 0) {
         c->detail = "writing the nested namespace's id maps";
         err = werr;
@@ -629,176 +654,12 @@ int run_ops(struct plan *plan)
     return 0;
 }
 
-/* ---- hot-plug: binds into a running container ---------------------------------------- */
-
-static int sys_open_tree(int dfd, const char *path, unsigned int flags)
+int sys_open_tree(int dfd, const char *path, unsigned int flags)
 {
     return (int)syscall(SYS_open_tree, dfd, path, flags);
 }
 
-static int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags)
+int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags)
 {
     return (int)syscall(SYS_move_mount, from_fd, from, to_fd, to, flags);
-}
-
-static int ns_fd(int pid, const char *ns)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, ns);
-    return open(path, O_RDONLY | O_CLOEXEC);
-}
-
-static int read_text(int pid, const char *file, char *buf, size_t n)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t r = read(fd, buf, n - 1);
-    close(fd);
-    if (r <= 0)
-        return -1;
-    buf[r] = '\0';
-    return 0;
-}
-
-/* Joins the container's outer user namespace (the owner of its nested one) and returns the
- * nested one's fd, or -1. */
-static int join_outer(int pid, int *inner)
-{
-    *inner = ns_fd(pid, "user");
-    if (*inner < 0)
-        return -1;
-    int outer = ioctl(*inner, NS_GET_PARENT);
-    if (outer < 0)
-        return -1;
-    int r = setns(outer, CLONE_NEWUSER);
-    close(outer);
-    return r;
-}
-
-/* Joins the nested user namespace and becomes its root (whatever the caller's id maps to
- * there: a root caller's 0 is unmapped under a 0:100000 map, and files it made would be
- * refused with EOVERFLOW). */
-static int join_inner(int inner)
-{
-    if (setns(inner, CLONE_NEWUSER) < 0)
-        return -1;
-    if (setgroups(0, NULL) < 0 && errno != EPERM)
-        return -1;
-    return setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ? -1 : 0;
-}
-
-/* hot-bind: SRC DST FLAGS (r recursive, o read-only, c create target). A read-only bind is
- * made read-only in a mount namespace of the outer user namespace, then copied into one of
- * the nested namespace, which locks it; only then is it moved into the container. */
-int hot_bind(const struct plan *plan)
-{
-    if (plan->nops != 1 || plan->ops[0].rec.nfields < 5) {
-        send_error(-1, "plan", "", EINVAL, "hot-bind takes one bind operation");
-        return -1;
-    }
-    const struct op *op = &plan->ops[0];
-    const char *src = arg(op, 0), *dst = arg(op, 1), *flags = arg(op, 2);
-    struct op_ctx c = {.plan = plan, .op = op, .name = "setns", .path = "user", .detail = ""};
-    int inner = -1, mnt = ns_fd(plan->target, "mnt"), tree = -1;
-    const char *stage = "/tmp";
-    unsigned int recursive = has_flag(flags, 'r') ? AT_RECURSIVE : 0;
-    if (has_flag(flags, 'i')) {
-        /* while still privileged over the host's filesystems: idmap through the container's map */
-        char umap[4096], gmap[4096];
-        int ns = -1;
-        if (read_text(plan->target, "uid_map", umap, sizeof umap) < 0 || read_text(plan->target, "gid_map", gmap, sizeof gmap) < 0)
-            goto fail;
-        c.path = src;
-        tree = idmap_tree(src, recursive != 0, umap, gmap, &ns, &c.name);
-        if (ns >= 0)
-            close(ns);
-        if (tree < 0)
-            goto fail;
-    }
-    c.name = "setns";
-    c.path = "user";
-    if (mnt < 0 || join_outer(plan->target, &inner) < 0)
-        goto fail;
-    c.name = "unshare";
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-        goto fail;
-    c.name = "bind-source";
-    c.path = src;
-    if (tree < 0)
-        tree = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE_ | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | recursive);
-    if (tree < 0)
-        goto fail;
-    if (has_flag(flags, 'o')) {
-        c.name = "bind";
-        /* read-only here, then a copy into the nested namespace locks it */
-        /* staged over /tmp of this private copy: no file is made (our id may be unmapped here) */
-        if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0 ||
-            sys_move_mount(tree, "", AT_FDCWD, stage, MOVE_F_EMPTY) < 0)
-            goto fail;
-        close(tree);
-        c.name = "setns";
-        c.path = "user (nested)";
-        if (join_inner(inner) < 0 || unshare(CLONE_NEWNS) < 0)
-            goto fail;
-        c.name = "bind";
-        c.path = src;
-        tree = sys_open_tree(AT_FDCWD, stage, OPEN_TREE_CLONE_ | O_CLOEXEC | AT_RECURSIVE);
-        if (tree < 0)
-            goto fail;
-    } else {
-        c.name = "setns";
-        c.path = "user (nested)";
-        if (join_inner(inner) < 0)
-            goto fail;
-    }
-    c.name = "setns";
-    c.path = "mnt";
-    if (setns(mnt, CLONE_NEWNS) < 0 || chdir("/") < 0)
-        goto fail;
-    newroot_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    struct stat sst;
-    c.name = "mkdir";
-    c.path = dst;
-    c.detail = "bind target";
-    if (fstat(tree, &sst) < 0 || (has_flag(flags, 'c') && create_in_root(dst, S_ISDIR(sst.st_mode) ? 'd' : 'f', 0644) < 0))
-        goto fail;
-    c.detail = "";
-    int tfd = open_in_root(dst);
-    c.name = "bind";
-    if (tfd < 0 || sys_move_mount(tree, "", tfd, "", MOVE_F_EMPTY | MOVE_T_EMPTY) < 0)
-        goto fail;
-    send_simple("started", 0, 0);
-    send_simple("exit", 0, 0);
-    return 0;
-fail:;
-    int err = errno;
-    send_error(0, c.name, c.path, err, c.detail);
-    send_simple("exit", 2, err);
-    return -1;
-}
-
-/* hot-unbind: DST. Detaches what is mounted at DST inside the container. */
-int hot_unbind(const struct plan *plan)
-{
-    const struct op *op = &plan->ops[0];
-    const char *dst = arg(op, 0);
-    int inner = -1, mnt = ns_fd(plan->target, "mnt");
-    const char *step = "setns";
-    if (mnt < 0 || join_outer(plan->target, &inner) < 0 || join_inner(inner) < 0 ||
-        setns(mnt, CLONE_NEWNS) < 0 || chdir("/") < 0)
-        goto fail;
-    step = "umount";
-    if (umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-        goto fail;
-    send_simple("started", 0, 0);
-    send_simple("exit", 0, 0);
-    return 0;
-fail:;
-    int err = errno;
-    send_error(0, step, dst, err, "");
-    send_simple("exit", 2, err);
-    return -1;
 }

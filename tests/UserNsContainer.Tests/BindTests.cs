@@ -140,6 +140,41 @@ public sealed class BindTests : ContainerTest
     }
 
     [Fact]
+    public void ALiveBindCannotBeUnmountedOrRemountedByRootInsideYetDismountWorks()
+    {
+        var d = HostDir("live-lock");
+        var r = TestHost.Run(@"$c = New-UserNsContainer
+            $c | Mount-ContainerBind -Source $d -Target /tmp/live -ReadOnly
+            $c | Enter-ContainerNamespace -Command sh, -c, '
+                umount /tmp/live 2>/dev/null && echo unmounted || echo umount-refused
+                umount -l /tmp/live 2>/dev/null && echo lazily-unmounted || echo lazy-umount-refused
+                mount -o remount,rw /tmp/live 2>/dev/null && echo remounted || echo remount-refused
+                cat /tmp/live/f'
+            $c | Dismount-ContainerBind -Target /tmp/live
+            $c | Enter-ContainerNamespace -Command sh, -c, 'test -e /tmp/live/f || echo gone'
+            $c | Remove-UserNsContainer -Force", Vars(("d", d)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "umount-refused", "lazy-umount-refused", "remount-refused", "from-host", "gone" }, r.Lines);
+    }
+
+    [Fact]
+    public void ALiveBindIntoAContainerThatMadeItsMountsPrivateFailsCleanly()
+    {
+        // root inside cuts the propagation the live binds travel by: the bind must fail with
+        // the reason, and leave no mount behind on the outer side
+        var d = HostDir("live-private");
+        var r = TestHost.Run(@"$c = New-UserNsContainer
+            $c | Enter-ContainerNamespace -Command sh, -c, 'mount --make-rprivate / && echo private'
+            try { $c | Mount-ContainerBind -Source $d -Target /tmp/cut -ErrorAction Stop } catch { $_.Exception.Message }
+            (Get-UserNsContainer -Id $c.Id).Binds.Count
+            $c | Remove-UserNsContainer -Force", Vars(("d", d)));
+        Assert.Equal("private", r.Lines[0]);
+        Assert.Contains("did not reach the container", r.Lines[1]);
+        Assert.Contains("private", r.Lines[1]);
+        Assert.Equal("0", r.Lines[2]);
+    }
+
+    [Fact]
     public void ABindFromStartIsLockedAndCannotBeDismountedLive()
     {
         var d = HostDir("locked");

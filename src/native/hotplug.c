@@ -1,0 +1,242 @@
+/* Binds into a running container, and taking them out again.
+ *
+ * A live bind is mounted in the container's outer mount namespace, which the keeper holds
+ * (see op_lock): the container's own mount tree is a slave of it, so the mount propagates
+ * in, and the kernel locks what propagates into a less privileged namespace (all but the
+ * root of the propagated tree: the bind is two stacked clones, see stacked()). Root inside
+ * can then neither remount it read-write nor unmount it, as with binds made at start.
+ * Dismounting it on the outer side propagates the unmount in. */
+#include "helper.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int ns_fd(int pid, const char *ns)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, ns);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static int read_text(const char *path, char *buf, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t r = read(fd, buf, n - 1);
+    close(fd);
+    if (r < 0)
+        return -1;
+    buf[r] = '\0';
+    return 0;
+}
+
+static int read_proc(int pid, const char *file, char *buf, size_t n)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    return read_text(path, buf, n);
+}
+
+/* The host pid of the container's keeper: the init's child named usnc-keeper. */
+static int find_keeper(int init)
+{
+    char children[4096], comm[32];
+    snprintf(comm, sizeof comm, "task/%d/children", init);
+    if (read_proc(init, comm, children, sizeof children) < 0)
+        return -1;
+    for (char *p = children, *end; *p; p = end) {
+        long pid = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (read_proc((int)pid, "comm", comm, sizeof comm) == 0 && strcmp(comm, "usnc-keeper\n") == 0)
+            return (int)pid;
+    }
+    errno = ESRCH;
+    return -1;
+}
+
+/* Joins the keeper's mount namespace (the container's outer one; its user namespace is
+ * joined already): the container's root becomes "/". */
+static int join_outer_mnt(int mntns)
+{
+    if (setns(mntns, CLONE_NEWNS) < 0 || chdir("/") < 0)
+        return -1;
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -1;
+    set_newroot_fd(root);
+    return 0;
+}
+
+/* After joining the outer user namespace: the keeper's ids (the container root's host ids,
+ * mapped to themselves there). A root caller's own id 0 may be unmapped there, and files it
+ * made would be refused with EOVERFLOW. */
+static int become_keeper_ids(int keeper)
+{
+    char status[4096];
+    if (read_proc(keeper, "status", status, sizeof status) < 0)
+        return -1;
+    const char *u = strstr(status, "\nUid:\t"), *g = strstr(status, "\nGid:\t");
+    if (u == NULL || g == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    uid_t uid = (uid_t)strtoul(u + 6, NULL, 10);
+    gid_t gid = (gid_t)strtoul(g + 6, NULL, 10);
+    if (setgroups(0, NULL) < 0 && errno != EPERM)
+        return -1;
+    return setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 ? -1 : 0;
+}
+
+struct hot {
+    const char *step, *path, *detail;
+};
+
+static int fail(struct hot *h)
+{
+    int err = errno;
+    send_error(0, h->step, h->path, err, h->detail);
+    send_simple("exit", 2, err);
+    return -1;
+}
+
+/* The tree to mount, as two clones of the source, one stacked on the other: what propagates
+ * into the container is locked except the root of the propagated tree, so the upper clone,
+ * the one visible at the target, is locked, and the lower one cannot be reached by a path. */
+static int stacked(int lower, int upper)
+{
+    int r = upper < 0 ? -1 : sys_move_mount(upper, "", lower, "", MOVE_F_EMPTY | MOVE_T_EMPTY);
+    int saved = errno;
+    if (upper >= 0)
+        close(upper);
+    errno = saved;
+    return r;
+}
+
+/* The detached tree to mount: the source cloned in a private copy of the host's mount tree
+ * owned by the outer user namespace (or, idmapped, made by idmap_tree while still
+ * privileged over the host's filesystems), with its flags set. */
+static int source_tree(const struct plan *plan, int keeper, int userns, struct hot *h, int *tree)
+{
+    const char *src = plan->ops[0].rec.fields[2], *flags = plan->ops[0].rec.fields[4];
+    unsigned int recursive = has_flag(flags, 'r') ? AT_RECURSIVE : 0;
+    h->path = src;
+    if (has_flag(flags, 'i')) {
+        char umap[4096], gmap[4096];
+        int ns = -1;
+        h->step = "idmap";
+        if (read_proc(plan->target, "uid_map", umap, sizeof umap) < 0 || read_proc(plan->target, "gid_map", gmap, sizeof gmap) < 0)
+            return -1;
+        *tree = idmap_tree(src, recursive != 0, umap, gmap, &ns, &h->step);
+        int upper = *tree < 0 ? -1 : idmap_tree(src, recursive != 0, umap, gmap, &ns, &h->step);
+        if (ns >= 0)
+            close(ns);
+        if (*tree < 0 || stacked(*tree, upper) < 0)
+            return -1;
+    }
+    h->step = "setns";
+    h->path = "user (outer)";
+    if (setns(userns, CLONE_NEWUSER) < 0 || become_keeper_ids(keeper) < 0)
+        return -1;
+    h->step = "unshare";
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return -1;
+    h->step = "bind-source";
+    h->path = src;
+    if (*tree < 0) {
+        unsigned int how = OPEN_TREE_CLONE_ | O_CLOEXEC | AT_SYMLINK_NOFOLLOW | recursive;
+        if ((*tree = sys_open_tree(AT_FDCWD, src, how)) < 0 || stacked(*tree, sys_open_tree(AT_FDCWD, src, how)) < 0)
+            return -1;
+    }
+    unsigned long long attr = (has_flag(flags, 'o') ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID;
+    h->step = "bind";
+    return sys_mount_setattr(*tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0);
+}
+
+/* hot-bind: SRC DST FLAGS (r recursive, o read-only, c create target, i idmapped). */
+int hot_bind(const struct plan *plan)
+{
+    struct hot h = {.step = "plan", .path = "", .detail = ""};
+    if (plan->nops != 1 || plan->ops[0].rec.nfields != 5) {
+        errno = EINVAL;
+        h.detail = "hot-bind takes one bind operation";
+        return fail(&h);
+    }
+    const char *dst = plan->ops[0].rec.fields[3], *flags = plan->ops[0].rec.fields[4];
+    h.step = "keeper";
+    h.path = "usnc-keeper";
+    h.detail = "the container's outer namespaces (its keeper is gone)";
+    int keeper = find_keeper(plan->target);
+    int userns = keeper < 0 ? -1 : ns_fd(keeper, "user"), mntns = keeper < 0 ? -1 : ns_fd(keeper, "mnt");
+    char inside[64];
+    snprintf(inside, sizeof inside, "/proc/%d/root", plan->target);
+    int view = open(inside, O_PATH | O_DIRECTORY | O_CLOEXEC); /* the container's own view */
+    if (userns < 0 || mntns < 0 || view < 0)
+        return fail(&h);
+    h.detail = "";
+    int tree = -1;
+    if (source_tree(plan, keeper, userns, &h, &tree) < 0)
+        return fail(&h);
+    h.step = "setns";
+    h.path = "mnt (outer)";
+    if (join_outer_mnt(mntns) < 0)
+        return fail(&h);
+    struct stat want, got;
+    h.step = "mkdir";
+    h.path = dst;
+    h.detail = "bind target";
+    if (fstat(tree, &want) < 0 || (has_flag(flags, 'c') && create_in_root(dst, S_ISDIR(want.st_mode) ? 'd' : 'f', 0644) < 0))
+        return fail(&h);
+    h.step = "bind";
+    h.detail = "";
+    int tfd = open_in_root(dst);
+    if (tfd < 0 || sys_move_mount(tree, "", tfd, "", MOVE_F_EMPTY | MOVE_T_EMPTY) < 0)
+        return fail(&h);
+    /* it must have reached the container (root inside may have made its mounts private) */
+    int seen = sys_openat2(view, dst[0] == '/' ? dst + 1 : dst, O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    if (seen < 0 || fstat(seen, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
+        umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW);
+        umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW);
+        errno = ENOTCONN;
+        h.detail = "the bind did not reach the container: its mounts were made private inside";
+        return fail(&h);
+    }
+    send_simple("started", 0, 0);
+    send_simple("exit", 0, 0);
+    return 0;
+}
+
+/* hot-unbind: DST. Unmounts the live bind (both stacked clones) on the outer side; the
+ * unmounts propagate in. */
+int hot_unbind(const struct plan *plan)
+{
+    struct hot h = {.step = "keeper", .path = "usnc-keeper", .detail = ""};
+    if (plan->nops != 1 || plan->ops[0].rec.nfields != 3) {
+        errno = EINVAL;
+        h.step = "plan";
+        return fail(&h);
+    }
+    const char *dst = plan->ops[0].rec.fields[2];
+    int keeper = find_keeper(plan->target);
+    int userns = keeper < 0 ? -1 : ns_fd(keeper, "user"), mntns = keeper < 0 ? -1 : ns_fd(keeper, "mnt");
+    h.step = "setns";
+    if (userns < 0 || mntns < 0 || setns(userns, CLONE_NEWUSER) < 0 || become_keeper_ids(keeper) < 0 || join_outer_mnt(mntns) < 0)
+        return fail(&h);
+    h.step = "umount";
+    h.path = dst;
+    if (umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 || umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+        return fail(&h);
+    send_simple("started", 0, 0);
+    send_simple("exit", 0, 0);
+    return 0;
+}
