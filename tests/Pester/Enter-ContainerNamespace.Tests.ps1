@@ -21,6 +21,11 @@ Describe 'Enter-ContainerNamespace' {
         $r.Joined | Should -Contain 'mnt'
     }
 
+    It 'runs the entered process under the default seccomp filter unless -Seccomp Unconfined' {
+        $script:C | Enter-ContainerNamespace -Command grep, '^Seccomp:', /proc/self/status | Should -Match 'Seccomp:\s+2'
+        $script:C | Enter-ContainerNamespace -Seccomp Unconfined -Command grep, '^Seccomp:', /proc/self/status | Should -Match 'Seccomp:\s+0'
+    }
+
     It 'joins only the namespaces asked for' {
         $hostUts = (Get-Item /proc/self/ns/uts).Target
         $script:C | Enter-ContainerNamespace -Namespace user, pid, mnt -Command readlink, /proc/self/ns/uts | Should -Be $hostUts

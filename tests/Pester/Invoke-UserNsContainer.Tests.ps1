@@ -19,6 +19,16 @@ Describe 'Invoke-UserNsContainer' {
         Invoke-UserNsContainer -Command cat, /proc/1/comm | Should -Be 'usnc-helper'
     }
 
+    It 'runs the main process under the default seccomp filter, or none with -Seccomp Unconfined' {
+        Invoke-UserNsContainer -Command grep, '^Seccomp:', /proc/self/status | Should -Match 'Seccomp:\s+2'
+        Invoke-UserNsContainer -Seccomp Unconfined -Command grep, '^Seccomp:', /proc/self/status | Should -Match 'Seccomp:\s+0'
+    }
+
+    It 'leaves /proc/sys read-only and /proc/keys masked' {
+        Invoke-UserNsContainer -Command sh, -c, '(cat /proc/sys/kernel/hostname > /proc/sys/kernel/hostname) 2>/dev/null || echo refused; wc -c < /proc/keys' |
+            Should -Be @('refused', '0')
+    }
+
     It 'sets the host name' {
         Invoke-UserNsContainer -Hostname pester-box -Command hostname | Should -Be 'pester-box'
     }

@@ -19,8 +19,8 @@ Describe 'Mount-ContainerBind' {
     It 'binds live into a running container, read-only holding against root inside' {
         $c = New-UserNsContainer
         $c | Mount-ContainerBind -Source $script:Src -Target /tmp/live -ReadOnly
-        $c | Enter-ContainerNamespace -Command sh, -c, 'cat /tmp/live/f; mount -o remount,rw /tmp/live 2>/dev/null || echo refused' |
-            Should -Be @('from-host', 'refused')
+        $c | Enter-ContainerNamespace -Command sh, -c, 'cat /tmp/live/f; mount -o remount,rw /tmp/live 2>/dev/null || echo refused; umount /tmp/live 2>/dev/null || echo umount-refused' |
+            Should -Be @('from-host', 'refused', 'umount-refused')
     }
 
     It 'skips an -Optional missing source' {
