@@ -85,6 +85,46 @@ public sealed class TerminalTests : ContainerTest
         Assert.DoesNotContain("not-interrupted", output);
     }
 
+    /// <summary>Reads the session's output until <paramref name="marker"/> appears.</summary>
+    private static void ReadUntil(Process p, string marker, System.Text.StringBuilder seen)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var buf = new char[256];
+        while (!seen.ToString().Contains(marker, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"'{marker}' did not appear; output so far: {seen}");
+            var read = p.StandardOutput.ReadAsync(buf, 0, buf.Length);
+            if (!read.Wait(TimeSpan.FromSeconds(30)) || read.Result == 0)
+                break;
+            seen.Append(buf, 0, read.Result);
+        }
+        Assert.Contains(marker, seen.ToString());
+    }
+
+    [Theory]
+    [InlineData("sh")]   // dash
+    [InlineData("bash")]
+    public void JobControlWorksInAnInteractiveShellAndItsExitLeavesNoComplaint(string shell)
+    {
+        using var p = OnATerminal($"Invoke-UserNsContainer -Interactive -Command {shell}, -i; \"code=$LASTEXITCODE\"", "", "echo session-over");
+        var seen = new System.Text.StringBuilder();
+        p.StandardInput.Write("echo shell-up\n");
+        p.StandardInput.Flush();
+        ReadUntil(p, "shell-up\r\n", seen);
+        p.StandardInput.Write("sleep 30 &\njobs\nkill %1\necho jobs-done\n");
+        p.StandardInput.Flush();
+        ReadUntil(p, "jobs-done\r\n", seen);
+        p.StandardInput.Write("exit 7\n");
+        p.StandardInput.Flush();
+        seen.Append(Finish(p));
+        var output = seen.ToString();
+        Assert.Contains("Running", output);     // jobs lists the background job
+        Assert.Contains("code=7", output);
+        Assert.Contains("session-over", output);
+        Assert.DoesNotContain("Cannot set tty process group", output);
+        Assert.DoesNotContain("no job control", output);
+    }
+
     [Fact]
     public void AnEnteredShellGetsAPtyOfItsOwnToo()
     {
