@@ -10,6 +10,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <termios.h>
@@ -116,7 +117,6 @@ int run_monitor(struct plan *plan);
 /* io.c */
 void write_full(int fd, const void *buf, size_t n);
 int read_full(int fd, void *buf, size_t n);
-#include <signal.h>
 int make_signalfd(const int *sigs, size_t n, sigset_t *set);
 
 /* pty.c */
