@@ -7,6 +7,7 @@
  * symlink in the image could redirect.
  */
 #include "helper.h"
+#include "ops.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -29,171 +30,9 @@
 #include <linux/nsfs.h>
 #include <unistd.h>
 
-#define NEWROOT "/newroot"
-#define OLDROOT "/oldroot"
-
-static int newroot_fd = -1;
-
-/* The directory that container paths are resolved in (hot-plug: the container's root). */
-void set_newroot_fd(int fd)
-{
-    newroot_fd = fd;
-}
-
-struct op_ctx {
-    const struct plan *plan;
-    const struct op *op;
-    const char *name;      /* the step as reported: an operation may fail in a sub-step */
-    const char *path;      /* what to name in an error record */
-    const char *detail;
-};
-
-int sys_openat2(int dirfd, const char *path, unsigned long flags, unsigned long mode,
-                unsigned long long resolve)
-{
-    struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-}
-
-int sys_mount_setattr(int dirfd, const char *path, unsigned int flags,
-                      unsigned long long attr_set, unsigned long long attr_clr)
-{
-    struct mount_attr attr = {.attr_set = attr_set, .attr_clr = attr_clr};
-    return (int)syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr);
-}
-
-int sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
-{
-    return (int)syscall(SYS_close_range, first, last, flags);
-}
-
-int sys_pivot_root(const char *new_root, const char *put_old)
-{
-    return (int)syscall(SYS_pivot_root, new_root, put_old);
-}
-
-static const char *arg(const struct op *op, int i)
+const char *arg(const struct op *op, int i)
 {
     return op->rec.nfields > i + 2 ? op->rec.fields[i + 2] : "";
-}
-
-/* Resolve a container path to an fd (O_PATH unless FLAGS say otherwise), confined to the new root. */
-int open_in_root_as(const char *path, int flags)
-{
-    const char *rel = path;
-    while (*rel == '/')
-        rel++;
-    if (*rel == '\0')
-        rel = ".";
-    return sys_openat2(newroot_fd, rel, (unsigned long)flags | O_CLOEXEC, 0,
-                       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-}
-
-int open_in_root(const char *path)
-{
-    return open_in_root_as(path, O_PATH);
-}
-
-/* mkdir -p inside the new root, every parent resolved confined; the last component is
- * made as a directory (kind 'd') or an empty file (kind 'f'). */
-int create_in_root(const char *path, char kind, mode_t mode)
-{
-    char buf[4096];
-    if (strlen(path) >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(buf, path);
-    char *p = buf;
-    while (*p == '/')
-        p++;
-    for (;;) {
-        char *slash = strchr(p, '/');
-        int last = slash == NULL || slash[strspn(slash, "/")] == '\0';
-        if (slash)
-            *slash = '\0';
-        int fd = open_in_root(buf);
-        if (fd >= 0)
-            close(fd);
-        else if (errno == ENOENT) {
-            char *name = strrchr(buf, '/');
-            char parent[4096] = "/";
-            if (name != NULL && name != buf) {
-                memcpy(parent, buf, (size_t)(name - buf));
-                parent[name - buf] = '\0';
-            }
-            name = name ? name + 1 : buf;
-            int pfd = open_in_root(parent);
-            if (pfd < 0)
-                return -1;
-            int r;
-            if (last && kind == 'f') {
-                r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
-                if (r >= 0)
-                    close(r);
-            } else
-                r = mkdirat(pfd, name, last ? mode : 0755);
-            int saved = errno;
-            close(pfd);
-            if (r < 0 && saved != EEXIST) {
-                errno = saved;
-                return -1;
-            }
-        } else
-            return -1;
-        if (last)
-            return 0;
-        *slash = '/';
-        p = slash + 1;
-    }
-}
-
-/* A bind source: a host path (under /oldroot, no symlink followed: the engine resolved it
- * as the caller) or, with from_base, a file in the setup tmpfs. */
-static int open_source(const char *path, int from_base)
-{
-    if (from_base)
-        return open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-    int old = open(OLDROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (old < 0)
-        return -1;
-    const char *rel = path;
-    while (*rel == '/')
-        rel++;
-    int fd = sys_openat2(old, *rel ? rel : ".", O_PATH | O_CLOEXEC, 0,
-                         RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-    int saved = errno;
-    close(old);
-    errno = saved;
-    return fd;
-}
-
-/* A host path opened as open_source does, then checked to be the device and inode the engine
- * validated (fields DEV and INO; ESTALE when it was replaced since). */
-static int open_checked(const char *path, const char *dev, const char *ino)
-{
-    struct stat st;
-    long d, i;
-    int fd = open_source(path, 0);
-    if (fd < 0 || *dev == '\0')
-        return fd;
-    if (parse_number(dev, 0, LONG_MAX, &d) < 0 || parse_number(ino, 0, LONG_MAX, &i) < 0) {
-        close(fd);
-        errno = EINVAL;
-        return -1;
-    }
-    if (fstat(fd, &st) < 0 || st.st_dev != (dev_t)d || st.st_ino != (ino_t)i) {
-        int saved = fstat(fd, &st) < 0 ? errno : ESTALE;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    return fd;
-}
-
-static int fd_path(char *buf, size_t n, int fd)
-{
-    return snprintf(buf, n, OLDROOT "/proc/self/fd/%d", fd) >= (int)n ? -1 : 0;
 }
 
 static int op_base(struct op_ctx *c)
@@ -212,10 +51,11 @@ static int op_base(struct op_ctx *c)
 
 static int reopen_newroot(void)
 {
-    if (newroot_fd >= 0)
-        close(newroot_fd);
-    newroot_fd = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    return newroot_fd < 0 ? -1 : 0;
+    int fd = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    set_newroot_fd(fd);
+    return 0;
 }
 
 /* root PATH DEV INO: the host directory the engine checked, reached without following a
@@ -238,7 +78,7 @@ static int op_root(struct op_ctx *c)
     if (reopen_newroot() < 0)
         return -1;
     /* an image's device nodes and setuid files mean nothing inside */
-    return sys_mount_setattr(newroot_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, 0);
+    return sys_mount_setattr(newroot(), "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, 0);
 }
 
 /* bind SRC DST FLAGS: r recursive, o read-only, f optional source, c create target,
@@ -507,112 +347,12 @@ static int op_pivot(struct op_ctx *c)
     c->path = NEWROOT;
     if (umount2(OLDROOT, MNT_DETACH) < 0)
         return -1;
-    if (newroot_fd >= 0)
-        close(newroot_fd);
-    newroot_fd = -1;
+    set_newroot_fd(-1);
     if (chdir(NEWROOT) < 0 || sys_pivot_root(".", ".") < 0)
         return -1;
     if (umount2(".", MNT_DETACH) < 0)
         return -1;
     return chdir("/");
-}
-
-/* One write() of TEXT to /proc/PID/FILE (uid_map, gid_map and setgroups take exactly one). */
-int write_proc(pid_t pid, const char *file, const char *text)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t len = (ssize_t)strlen(text), w = write(fd, text, (size_t)len);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return w == len ? 0 : -1;
-}
-
-/* The map writer stays on as the keeper of the outer user and mount namespaces: live binds
- * are mounted there and reach the container by propagation, which locks them (the kernel
- * locks mounts that propagate into a less privileged namespace). Nothing inside can reach
- * it: it is non-dumpable, its memory belongs to the outer namespace, it holds no fd. */
-static void keep_outer_namespaces(void)
-{
-    sigset_t all;
-    prctl(PR_SET_NAME, "usnc-keeper");
-    prctl(PR_SET_DUMPABLE, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sys_close_range(0, ~0U, 0);
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    for (;;)
-        pause();
-}
-
-/* Lock every mount (docs/design.md): move into a nested user and mount namespace. The mount
- * tree is copied into a less privileged namespace, so the kernel locks it: read-only stays
- * read-only and nothing can be unmounted to show what lies beneath, even for root inside.
- * The tree is made shared first, so the copy is its slave: what the keeper's side mounts
- * later (live binds) propagates in, locked as well. The outer namespace maps host ids to
- * themselves, so the nested one takes the container's own map (sent with "go"), and
- * /proc/self/uid_map inside shows the host ids. A child still in the outer namespace writes
- * it, then keeps the outer namespaces. */
-static int op_lock(struct op_ctx *c)
-{
-    const char *umap = c->plan->inner_uid_map, *gmap = c->plan->inner_gid_map;
-    char deny[16] = "";
-    c->path = "user+mnt";
-    if (umap == NULL || gmap == NULL || *umap == '\0' || *gmap == '\0') {
-        c->detail = "no map for the nested namespace";
-        errno = EINVAL;
-        return -1;
-    }
-    int sg = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-    if (sg >= 0) {
-        ssize_t r = read(sg, deny, sizeof deny - 1);
-        deny[r > 0 ? r : 0] = '\0';
-        close(sg);
-    }
-    int go[2], done[2];
-    c->name = "make-shared";
-    if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
-        return -1;
-    c->name = "lock";
-    if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
-        return -1;
-    pid_t self = getpid(), writer = fork();
-    if (writer < 0)
-        return -1;
-    if (writer == 0) {
-        char b;
-        int ok = read(go[0], &b, 1) == 1 &&
-                 (strncmp(deny, "deny", 4) != 0 || write_proc(self, "setgroups", "deny") == 0) &&
-                 write_proc(self, "uid_map", umap) == 0 && write_proc(self, "gid_map", gmap) == 0;
-        int err = ok ? 0 : errno;
-        (void)!write(done[1], &err, sizeof err);
-        if (!ok)
-            _exit(1);
-        keep_outer_namespaces();
-    }
-    close(go[0]);
-    close(done[1]);
-    int r = unshare(CLONE_NEWUSER | CLONE_NEWNS);
-    int err = r < 0 ? errno : 0;
-    (void)!write(go[1], "g", 1);
-    close(go[1]);
-    int werr = EIO;
-    if (read(done[0], &werr, sizeof werr) != sizeof werr)
-        werr = EIO;
-    close(done[0]);
-    /* the writer stays as the keeper; it dies with the init */
-    if (err == 0 && werr != 0) {
-        c->detail = "writing the nested namespace's id maps";
-        err = werr;
-    }
-    if (err == 0 && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-        err = errno;
-    errno = err;
-    return err == 0 ? 0 : -1;
 }
 
 struct op_kind {
@@ -654,12 +394,3 @@ int run_ops(struct plan *plan)
     return 0;
 }
 
-int sys_open_tree(int dfd, const char *path, unsigned int flags)
-{
-    return (int)syscall(SYS_open_tree, dfd, path, flags);
-}
-
-int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags)
-{
-    return (int)syscall(SYS_move_mount, from_fd, from, to_fd, to, flags);
-}

@@ -1,0 +1,96 @@
+/* The lock step: the container moves into a nested user and mount namespace, which locks
+ * every mount made so far, and the map writer stays on as the keeper of the outer ones. */
+#include "helper.h"
+#include "ops.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* The map writer stays on as the keeper of the outer user and mount namespaces: live binds
+ * are mounted there and reach the container by propagation, which locks them (the kernel
+ * locks mounts that propagate into a less privileged namespace). Nothing inside can reach
+ * it: it is non-dumpable, its memory belongs to the outer namespace, it holds no fd. */
+static void keep_outer_namespaces(void)
+{
+    sigset_t all;
+    prctl(PR_SET_NAME, "usnc-keeper");
+    prctl(PR_SET_DUMPABLE, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sys_close_range(0, ~0U, 0);
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    for (;;)
+        pause();
+}
+
+/* Lock every mount (docs/design.md): move into a nested user and mount namespace. The mount
+ * tree is copied into a less privileged namespace, so the kernel locks it: read-only stays
+ * read-only and nothing can be unmounted to show what lies beneath, even for root inside.
+ * The tree is made shared first, so the copy is its slave: what the keeper's side mounts
+ * later (live binds) propagates in, locked as well. The outer namespace maps host ids to
+ * themselves, so the nested one takes the container's own map (sent with "go"), and
+ * /proc/self/uid_map inside shows the host ids. A child still in the outer namespace writes
+ * it, then keeps the outer namespaces. */
+int op_lock(struct op_ctx *c)
+{
+    const char *umap = c->plan->inner_uid_map, *gmap = c->plan->inner_gid_map;
+    char deny[16] = "";
+    c->path = "user+mnt";
+    if (umap == NULL || gmap == NULL || *umap == '\0' || *gmap == '\0') {
+        c->detail = "no map for the nested namespace";
+        errno = EINVAL;
+        return -1;
+    }
+    int sg = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (sg >= 0) {
+        ssize_t r = read(sg, deny, sizeof deny - 1);
+        deny[r > 0 ? r : 0] = '\0';
+        close(sg);
+    }
+    int go[2], done[2];
+    c->name = "make-shared";
+    if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
+        return -1;
+    c->name = "lock";
+    if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
+        return -1;
+    pid_t self = getpid(), writer = fork();
+    if (writer < 0)
+        return -1;
+    if (writer == 0) {
+        char b;
+        int ok = read(go[0], &b, 1) == 1 &&
+                 (strncmp(deny, "deny", 4) != 0 || write_proc(self, "setgroups", "deny") == 0) &&
+                 write_proc(self, "uid_map", umap) == 0 && write_proc(self, "gid_map", gmap) == 0;
+        int err = ok ? 0 : errno;
+        (void)!write(done[1], &err, sizeof err);
+        if (!ok)
+            _exit(1);
+        keep_outer_namespaces();
+    }
+    close(go[0]);
+    close(done[1]);
+    int r = unshare(CLONE_NEWUSER | CLONE_NEWNS);
+    int err = r < 0 ? errno : 0;
+    (void)!write(go[1], "g", 1);
+    close(go[1]);
+    int werr = EIO;
+    if (read(done[0], &werr, sizeof werr) != sizeof werr)
+        werr = EIO;
+    close(done[0]);
+    /* the writer stays as the keeper; it dies with the init */
+    if (err == 0 && werr != 0) {
+        c->detail = "writing the nested namespace's id maps";
+        err = werr;
+    }
+    if (err == 0 && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        err = errno;
+    errno = err;
+    return err == 0 ? 0 : -1;
+}
+
