@@ -25,7 +25,7 @@ public sealed record CreateOptions
 /// The engine's front door: create, start, find, wait for, stop and remove containers.
 /// Knows nothing of PowerShell; reports progress through <see cref="Verbose"/>.
 /// </summary>
-public sealed class ContainerEngine
+public sealed partial class ContainerEngine
 {
     private static readonly ConcurrentDictionary<string, ContainerSession> Sessions = new();
 
@@ -172,112 +172,6 @@ public sealed class ContainerEngine
         Store.Save(handle);
     }
 
-    /// <summary>Mount-ContainerBind: adds a bind to a Created container's plan (mounted at
-    /// Start, after the earlier ones), or, on a running container, binds it live.</summary>
-    public void AddBind(ContainerHandle handle, BindMount bind)
-    {
-        Refresh(handle);
-        bind = bind.Validate("Source");
-        if (bind.SourceMissing)
-        {
-            Verbose($"Bind source '{bind.Source}' does not exist; skipped (-Optional).");
-            return;
-        }
-        switch (handle.State)
-        {
-            case ContainerState.Created:
-                if (!Sessions.ContainsKey(handle.Id))
-                    throw new UserNsContainerException("ContainerOwnedElsewhere", FailureKind.InvalidOperation,
-                        $"Container '{handle.Name}' was created with -NoStart by another PowerShell process (pid {handle.OwnerPid}); only that process can add to its plan.", handle);
-                Verbose($"Adding bind {bind} to the plan of container '{handle.Name}'.");
-                handle.Binds = handle.Binds.Append(bind).ToArray();
-                Store.Save(handle);
-                break;
-            case ContainerState.Running:
-                HotPlug(handle, bind);
-                handle.Binds = handle.Binds.Append(bind with { Live = true }).ToArray();
-                Store.Save(handle);
-                break;
-            default:
-                throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
-                    $"Container '{handle.Name}' has exited; there is nothing to bind into.", handle);
-        }
-    }
-
-    /// <summary>Dismount-ContainerBind: drops a bind from a Created container's plan, or
-    /// detaches one bound live into a running container.</summary>
-    public void RemoveBind(ContainerHandle handle, string target)
-    {
-        Refresh(handle);
-        var bind = handle.Binds.LastOrDefault(b => b.Target == target)
-            ?? throw new UserNsContainerException("BindNotFound", FailureKind.ObjectNotFound,
-                $"Container '{handle.Name}' has no bind at '{target}' (its binds: {(handle.Binds.Length == 0 ? "none" : string.Join(", ", handle.Binds.Select(b => b.Target)))}).",
-                target, "List them with (Get-UserNsContainer -Name NAME).Binds.");
-        if (handle.State == ContainerState.Running)
-        {
-            if (!bind.Live)
-                throw new UserNsContainerException("BindLocked", FailureKind.InvalidOperation,
-                    $"The bind at '{target}' was mounted when container '{handle.Name}' started; those mounts are locked by the kernel for the container's life (nothing may be unmounted to show what lies beneath).",
-                    target, "Binds added with Mount-ContainerBind to a running container can be dismounted; others go with the container.");
-            Verbose($"Detaching the bind at '{target}' inside container '{handle.Name}'.");
-            RunHelperOnce("hot-unbind", handle, new[] { "op", "unbind", target });
-        }
-        else if (handle.State != ContainerState.Created)
-            throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
-                $"Container '{handle.Name}' has exited; its binds went with it.", handle);
-        var list = handle.Binds.ToList();
-        list.RemoveAt(list.LastIndexOf(bind));
-        handle.Binds = list.ToArray();
-        Store.Save(handle);
-    }
-
-    private void HotPlug(ContainerHandle handle, BindMount bind)
-    {
-        if (!handle.Nested)
-            throw new UserNsContainerException("BindNeedsMountNamespace", FailureKind.InvalidOperation,
-                $"Container '{handle.Name}' has no mount namespace of its own.", handle);
-        Verbose($"Binding {bind} live into container '{handle.Name}' (pid {handle.Pid}).");
-        var flags = (bind.NonRecursive ? "" : "r") + (bind.ReadOnly ? "o" : "") + (bind.NoCreate ? "" : "c") + (bind.IdMap ? "i" : "");
-        RunHelperOnce("hot-bind", handle, new[] { "op", "bind", bind.Source, bind.Target, flags });
-    }
-
-    /// <summary>A helper that acts once on a running container and reports "exit".</summary>
-    private void RunHelperOnce(string mode, ContainerHandle handle, string[] op)
-    {
-        using var watch = PidWatch.Open(handle.Pid, handle.PidStartTime)
-            ?? throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
-                $"Container '{handle.Name}' is not running.", handle);
-        var (channel, helperFd) = ControlChannel.CreatePair();
-        HelperProcess.Spawned spawned;
-        try
-        {
-            spawned = HelperProcess.Spawn(helperFd, StdioMode.Detached, mode);
-        }
-        finally
-        {
-            HelperProcess.CloseAll(helperFd);
-        }
-        try
-        {
-            channel.SendAll(new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, op, new[] { "end" } });
-            string[]? error = null;
-            while (channel.Receive(TimeSpan.FromSeconds(30), CancellationToken.None) is { } rec)
-            {
-                if (rec[0] == "error")
-                    error = rec;
-                if (rec[0] == "exit")
-                    break;
-            }
-            if (error is not null)
-                throw SetupErrors.FromRecord(error, new ContainerSpec());
-        }
-        finally
-        {
-            channel.Dispose();
-            HelperProcess.Reap(spawned.Pid);
-        }
-    }
-
     /// <summary>The maps the kernel gets for the container's first (outer) namespace: for a
     /// nested container the identity of the host ids, the real map going to the nested one.</summary>
     private static (IdMapRange[]? Uid, IdMapRange[]? Gid) OuterMaps(ContainerHandle handle, IdMapRange[]? uid, IdMapRange[]? gid) =>
@@ -299,51 +193,6 @@ public sealed class ContainerEngine
             Verbose($"Writing gid map {string.Join(",", gidMap.AsEnumerable())} for process {pid}.");
             IdMapWriter.WriteMap(pid, gidMap, IdMapWriter.Kind.Gid, CallerUid, CallerGid);
         }
-    }
-
-    /// <summary>Runs a command in the namespaces of a running container (or any process of
-    /// yours): checks first, then the helper joins user first and mnt last and execs.</summary>
-    public EnteredProcess Enter(EnterRequest request, StdioMode stdio)
-    {
-        int pid = request.TargetPid;
-        if (request.TargetStartTime is { } t && !ProcessInfo.IsSame(pid, t))
-            throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
-                $"Container '{request.ContainerName}' is not running (its init, pid {pid}, has exited{(ProcessInfo.StartTime(pid) is null ? "" : " and the pid now belongs to another process")}).",
-                request.ContainerName, "Start a new container, or look at its ExitCode with Get-UserNsContainer.");
-        Entering.CheckAccess(pid, request.ContainerName);
-        var joined = Entering.NamespacesToJoin(pid, request.Namespaces);
-        var spec = request.Process;
-        bool joinsMnt = joined.Contains("mnt"), joinsUser = joined.Contains("user");
-        if (spec.User is { } uid && joinsUser && !IdMapRange.Maps(IdMapWriter.Read(pid, IdMapWriter.Kind.Uid), uid))
-            throw new InvalidSpecException("UserNotMapped", "User", uid, $"a uid the container's uid map covers ({string.Join(",", IdMapWriter.Read(pid, IdMapWriter.Kind.Uid).AsEnumerable())})");
-        spec.ValidateProcess(joinsMnt ? $"/proc/{pid}/root" : "/", Environment.GetEnvironmentVariable("TERM"));
-        var plan = new List<string[]>
-        {
-            new[] { "target", pid.ToString(CultureInfo.InvariantCulture) },
-            new[] { "join" }.Concat(joined).ToArray(),
-            new[] { "argv" }.Concat(spec.Command!).ToArray(),
-            new[] { "env" }.Concat(spec.EnvironmentBlock()).ToArray(),
-        };
-        plan.AddRange(SeccompProfile.Records(spec.Seccomp));
-        if (stdio == StdioMode.Inherit)
-            plan.Add(new[] { "tty" });
-        if (spec.WorkingDirectory is not null || joinsMnt)
-            plan.Add(new[] { "cwd", spec.WorkingDirectory ?? "/" });
-        if (joinsUser || spec.User is not null)
-            plan.Add(new[] { "user", (spec.User ?? 0).ToString(CultureInfo.InvariantCulture), (spec.Group ?? spec.User ?? 0).ToString(CultureInfo.InvariantCulture) });
-        plan.Add(new[] { "end" });
-        Verbose($"Entering {(request.ContainerName is null ? $"process {pid}" : $"container '{request.ContainerName}'")}: joining {(joined.Length == 0 ? "no namespace (all shared)" : string.Join(", ", joined))}.");
-        var session = ContainerSession.Launch(spec, plan, stdio, "enter");
-        try
-        {
-            session.Release();
-        }
-        catch
-        {
-            session.Abort();
-            throw;
-        }
-        return new EnteredProcess(session, joined);
     }
 
     /// <summary>Streams a foreground container's output; the last item carries the exit.</summary>

@@ -1,0 +1,56 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using UserNsContainer.Engine.Native;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>Running a command in a running container's namespaces (Enter-ContainerNamespace).</summary>
+public sealed partial class ContainerEngine
+{
+    /// <summary>Runs a command in the namespaces of a running container (or any process of
+    /// yours): checks first, then the helper joins user first and mnt last and execs.</summary>
+    public EnteredProcess Enter(EnterRequest request, StdioMode stdio)
+    {
+        int pid = request.TargetPid;
+        if (request.TargetStartTime is { } t && !ProcessInfo.IsSame(pid, t))
+            throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
+                $"Container '{request.ContainerName}' is not running (its init, pid {pid}, has exited{(ProcessInfo.StartTime(pid) is null ? "" : " and the pid now belongs to another process")}).",
+                request.ContainerName, "Start a new container, or look at its ExitCode with Get-UserNsContainer.");
+        Entering.CheckAccess(pid, request.ContainerName);
+        var joined = Entering.NamespacesToJoin(pid, request.Namespaces);
+        var spec = request.Process;
+        bool joinsMnt = joined.Contains("mnt"), joinsUser = joined.Contains("user");
+        if (spec.User is { } uid && joinsUser && !IdMapRange.Maps(IdMapWriter.Read(pid, IdMapWriter.Kind.Uid), uid))
+            throw new InvalidSpecException("UserNotMapped", "User", uid, $"a uid the container's uid map covers ({string.Join(",", IdMapWriter.Read(pid, IdMapWriter.Kind.Uid).AsEnumerable())})");
+        spec.ValidateProcess(joinsMnt ? $"/proc/{pid}/root" : "/", Environment.GetEnvironmentVariable("TERM"));
+        var plan = new List<string[]>
+        {
+            new[] { "target", pid.ToString(CultureInfo.InvariantCulture) },
+            new[] { "join" }.Concat(joined).ToArray(),
+            new[] { "argv" }.Concat(spec.Command!).ToArray(),
+            new[] { "env" }.Concat(spec.EnvironmentBlock()).ToArray(),
+        };
+        plan.AddRange(SeccompProfile.Records(spec.Seccomp));
+        if (stdio == StdioMode.Inherit)
+            plan.Add(new[] { "tty" });
+        if (spec.WorkingDirectory is not null || joinsMnt)
+            plan.Add(new[] { "cwd", spec.WorkingDirectory ?? "/" });
+        if (joinsUser || spec.User is not null)
+            plan.Add(new[] { "user", (spec.User ?? 0).ToString(CultureInfo.InvariantCulture), (spec.Group ?? spec.User ?? 0).ToString(CultureInfo.InvariantCulture) });
+        plan.Add(new[] { "end" });
+        Verbose($"Entering {(request.ContainerName is null ? $"process {pid}" : $"container '{request.ContainerName}'")}: joining {(joined.Length == 0 ? "no namespace (all shared)" : string.Join(", ", joined))}.");
+        var session = ContainerSession.Launch(spec, plan, stdio, "enter");
+        try
+        {
+            session.Release();
+        }
+        catch
+        {
+            session.Abort();
+            throw;
+        }
+        return new EnteredProcess(session, joined);
+    }
+}
