@@ -119,6 +119,10 @@ static int stacked(int lower, int upper)
     int saved = errno;
     if (upper >= 0)
         close(upper);
+    /* kernels before mounting on detached trees (6.15) refuse with EINVAL: the single clone
+     * still holds read-only, but root inside can unmount it (documented) */
+    if (r < 0 && upper >= 0 && saved == EINVAL)
+        return 0;
     errno = saved;
     return r;
 }
@@ -163,6 +167,19 @@ static int source_tree(const struct plan *plan, int keeper, int userns, struct h
     return sys_mount_setattr(*tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0);
 }
 
+/* Unmounts the live bind at DST on the outer side: the upper clone, then the lower one if it
+ * is there (same root as the upper; a kernel before 6.15 makes only one). Whatever lay
+ * beneath before the bind is left alone. */
+static int unmount_live(const char *dst)
+{
+    struct stat upper, below;
+    if (stat(dst, &upper) < 0 || umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+        return -1;
+    if (stat(dst, &below) == 0 && below.st_dev == upper.st_dev && below.st_ino == upper.st_ino)
+        umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW);
+    return 0;
+}
+
 /* hot-bind: SRC DST FLAGS (r recursive, o read-only, c create target, i idmapped). */
 int hot_bind(const struct plan *plan)
 {
@@ -205,8 +222,7 @@ int hot_bind(const struct plan *plan)
     /* it must have reached the container (root inside may have made its mounts private) */
     int seen = sys_openat2(view, dst[0] == '/' ? dst + 1 : dst, O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     if (seen < 0 || fstat(seen, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
-        umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW);
-        umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW);
+        unmount_live(dst);
         errno = ENOTCONN;
         h.detail = "the bind did not reach the container: its mounts were made private inside";
         return fail(&h);
@@ -234,7 +250,7 @@ int hot_unbind(const struct plan *plan)
         return fail(&h);
     h.step = "umount";
     h.path = dst;
-    if (umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 || umount2(dst, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+    if (unmount_live(dst) < 0)
         return fail(&h);
     send_simple("started", 0, 0);
     send_simple("exit", 0, 0);

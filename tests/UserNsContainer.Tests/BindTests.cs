@@ -158,6 +158,22 @@ public sealed class BindTests : ContainerTest
     }
 
     [Fact]
+    public void DismountingALiveBindOverAStartTimeBindLeavesTheStartTimeBind()
+    {
+        var under = HostDir("under");
+        var over = HostDir("over");
+        File.WriteAllText(Path.Combine(over, "f"), "from-over\n");
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Bind ""${under}:/tmp/fixed""
+            $c | Mount-ContainerBind -Source $over -Target /tmp/fixed
+            $c | Enter-ContainerNamespace -Command cat, /tmp/fixed/f
+            $c | Dismount-ContainerBind -Target /tmp/fixed
+            $c | Enter-ContainerNamespace -Command cat, /tmp/fixed/f
+            $c | Remove-UserNsContainer -Force", Vars(("under", under), ("over", over)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "from-over", "from-host" }, r.Lines);
+    }
+
+    [Fact]
     public void ALiveBindIntoAContainerThatMadeItsMountsPrivateFailsCleanly()
     {
         // root inside cuts the propagation the live binds travel by: the bind must fail with
