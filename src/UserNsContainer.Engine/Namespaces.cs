@@ -52,6 +52,21 @@ public static class Namespaces
         return set;
     }
 
+    /// <summary>Namespaces a container with a mount namespace gets in its own (nested) user
+    /// namespace, made at the lock step: capabilities count only in the user namespace that
+    /// owns a namespace, so root inside can bind ports below 1024, set its hostname and
+    /// configure its loopback only in namespaces its own user namespace made.</summary>
+    public const NamespaceSet OwnedByNested = NamespaceSet.Ipc | NamespaceSet.Uts | NamespaceSet.Net | NamespaceSet.Cgroup;
+
+    /// <summary>The clone flags of the init: with a mount namespace (the nested design), what
+    /// the lock step makes later is left out.</summary>
+    public static ulong InitCloneFlags(NamespaceSet set) =>
+        CloneFlags(set.HasFlag(NamespaceSet.Mnt) ? set & ~OwnedByNested : set);
+
+    /// <summary>The names of the namespaces the lock step makes in the nested user namespace.</summary>
+    public static string[] NestedNames(NamespaceSet set) =>
+        set.HasFlag(NamespaceSet.Mnt) ? ToNames(set & OwnedByNested) : Array.Empty<string>();
+
     public static ulong CloneFlags(NamespaceSet set) =>
         Table.Values.Where(e => set.HasFlag(e.Set)).Aggregate(0UL, (acc, e) => acc | e.CloneFlag);
 

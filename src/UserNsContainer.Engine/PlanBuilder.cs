@@ -41,7 +41,7 @@ public static class PlanBuilder
     {
         var plan = new List<string[]>
         {
-            new[] { "clone", Namespaces.CloneFlags(spec.Namespaces).ToString(CultureInfo.InvariantCulture) },
+            new[] { "clone", Namespaces.InitCloneFlags(spec.Namespaces).ToString(CultureInfo.InvariantCulture) },
         };
         if (launch.Detached)
             plan.Add(new[] { "detached" });
@@ -70,13 +70,16 @@ public static class PlanBuilder
     {
         var plan = new List<string[]>();
         if (spec.Namespaces.HasFlag(NamespaceSet.Mnt))
+        {
             AddFileSystem(plan, spec, binds);
+            // from here the mounts hold even against root inside; net, uts, ipc and cgroup are
+            // made here too, so that root inside owns them
+            plan.Add(Op("lock", Namespaces.NestedNames(spec.Namespaces)));
+        }
         if (spec.Namespaces.HasFlag(NamespaceSet.Uts) && spec.Hostname is not null)
             plan.Add(Op("hostname", spec.Hostname));
         if (spec.Namespaces.HasFlag(NamespaceSet.Net))
             plan.Add(Op("loopback"));
-        if (spec.Namespaces.HasFlag(NamespaceSet.Mnt))
-            plan.Add(Op("lock")); // last: from here the mounts hold even against root inside
         return plan;
     }
 
@@ -103,9 +106,10 @@ public static class PlanBuilder
         AddDevices(plan);
         plan.Add(Op("mount", "tmpfs", "/tmp", Flags(MS_NOSUID | MS_NODEV), "mode=1777"));
         plan.Add(Op("mount", "tmpfs", "/run", Flags(MS_NOSUID | MS_NODEV), "mode=0755"));
-        if (ns.HasFlag(NamespaceSet.Net))
-            plan.Add(Op("mount", "sysfs", "/sys", Flags(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), ""));
-        else if (spec.RootFs is not null)
+        // the host's /sys, read-only (as bwrap and ch-run bind it): a fresh sysfs needs a net
+        // namespace of the mounting user namespace, and the container's is made later, in the
+        // nested one; the default root has it already, inside the read-only host root
+        if (spec.RootFs is not null)
             plan.Add(Op("bind", "/sys", "/sys", "ro"));
         // before the lock, so that root inside can neither remount nor unmount them
         foreach (var p in ReadOnlyPaths)

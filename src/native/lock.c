@@ -36,10 +36,36 @@ static void keep_outer_namespaces(void)
  * themselves, so the nested one takes the container's own map (sent with "go"), and
  * /proc/self/uid_map inside shows the host ids. A child still in the outer namespace writes
  * it, then keeps the outer namespaces. */
+/* The clone flag of a namespace named in the lock operation, or 0. */
+static int ns_flag(const char *name)
+{
+    static const struct {
+        const char *name;
+        int flag;
+    } table[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}};
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return table[i].flag;
+    return 0;
+}
+
+/* lock [NS...]: the nested user and mount namespaces, and the namespaces named (ipc, uts,
+ * net, cgroup), which the nested user namespace then owns. */
 int op_lock(struct op_ctx *c)
 {
     const char *umap = c->plan->inner_uid_map, *gmap = c->plan->inner_gid_map;
     char deny[16] = "";
+    int extra = 0;
+    for (int i = 2; i < c->op->rec.nfields; i++) {
+        int flag = ns_flag(c->op->rec.fields[i]);
+        if (flag == 0) {
+            c->path = c->op->rec.fields[i];
+            c->detail = "not a namespace the lock step makes";
+            errno = EINVAL;
+            return -1;
+        }
+        extra |= flag;
+    }
     c->path = "user+mnt";
     if (umap == NULL || gmap == NULL || *umap == '\0' || *gmap == '\0') {
         c->detail = "no map for the nested namespace";
@@ -75,7 +101,7 @@ int op_lock(struct op_ctx *c)
     }
     close(go[0]);
     close(done[1]);
-    int r = unshare(CLONE_NEWUSER | CLONE_NEWNS);
+    int r = unshare(CLONE_NEWUSER | CLONE_NEWNS | extra);
     int err = r < 0 ? errno : 0;
     (void)!write(go[1], "g", 1);
     close(go[1]);

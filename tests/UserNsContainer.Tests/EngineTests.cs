@@ -107,8 +107,14 @@ public sealed class EngineTests
         Assert.Contains("mount tmpfs /tmp", ops);
         Assert.Contains("mount tmpfs /run", ops);
         Assert.Contains("mount devpts /dev/pts", ops);
-        Assert.Equal("pivot", ops.Last(o => !o.StartsWith("hostname") && !o.StartsWith("loopback") && !o.StartsWith("lock")).Trim());
-        Assert.Equal("lock", ops.Last().Trim()); // the nested namespace that locks every mount comes last
+        // pivot, then the nested namespace that locks every mount and makes the namespaces root
+        // inside must own; the host name and loopback are set in those
+        int lockAt = ops.FindIndex(o => o.StartsWith("lock", StringComparison.Ordinal));
+        Assert.Equal("pivot", ops[lockAt - 1].Trim());
+        Assert.Equal(new[] { "op", "lock", "ipc", "uts", "net", "cgroup" }, PlanBuilder.Ops(spec, spec.Binds)[lockAt]);
+        Assert.Equal(new[] { "hostname", "loopback" }, ops.Skip(lockAt + 1).Select(o => o.Split(' ')[0]));
+        var clone = ulong.Parse(settings.Single(r => r[0] == "clone")[1]);
+        Assert.Equal(0x10000000UL | 0x00020000 | 0x20000000, clone); // user, mnt, pid: the rest comes with the lock
         Assert.Equal("end", settings[^1][0]);
         Assert.DoesNotContain(settings, r => r[0] == "op"); // the ops follow at release
     }

@@ -35,6 +35,29 @@ public sealed class InvokeTests : ContainerTest
     }
 
     [Fact]
+    public void RootInsideOwnsItsNetUtsAndIpcNamespaces()
+    {
+        // made in the container's own user namespace: root inside binds port 80 and sets the
+        // host name itself, as in bwrap and podman
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Bind ""${probe}:/tmp/probe:ro"" -Command sh, -c, '
+            /tmp/probe bind80
+            hostname set-inside && hostname'", new System.Collections.Generic.Dictionary<string, object?> { ["probe"] = Probe.Path });
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "bind80 ok", "set-inside" }, r.Lines);
+    }
+
+    [Fact]
+    public void AnEnteredProcessJoinsTheNamespacesRootInsideOwns()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Hostname owned -Command sleep, 60
+            $c | Enter-ContainerNamespace -Command sh, -c, 'hostname; hostname renamed; hostname'
+            $c | Enter-ContainerNamespace -Command hostname
+            $c | Remove-UserNsContainer -Force");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "owned", "renamed", "renamed" }, r.Lines);
+    }
+
+    [Fact]
     public void HostnameIsSetInItsOwnUtsNamespace()
     {
         var r = TestHost.Run("Invoke-UserNsContainer -Hostname box.example -Command hostname");

@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,11 +53,22 @@ static void tiocsti(const char *text)
     printf("tiocsti %s %s\n", plain, high);
 }
 
+/* bind a TCP socket to 127.0.0.1:80 (needs CAP_NET_BIND_SERVICE over the net namespace) */
+static void bind80(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    long r = s < 0 ? -1 : bind(s, (struct sockaddr *)&a, sizeof a);
+    printf("bind80 %s\n", result(r));
+}
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "keyctl") == 0)
             keyctl_native();
+        else if (strcmp(argv[i], "bind80") == 0)
+            bind80();
         else if (strcmp(argv[i], "keyctl-i386") == 0)
             keyctl_i386();
         else if (strcmp(argv[i], "tiocsti") == 0 && i + 1 < argc)
