@@ -44,22 +44,31 @@ public sealed class ContainerHandle
     public bool Writable { get; set; }
     /// <summary>The seccomp filter in force for the main process: Default or Unconfined.</summary>
     public Engine.SeccompMode Seccomp { get; set; }
-    /// <summary>The container runs in a nested user namespace that locks its mounts; the
-    /// outer one maps host ids to themselves (DESIGN §5).</summary>
-    public bool Nested { get; set; }
     /// <summary>Host paths bound in, in the order they are mounted.</summary>
     public Engine.BindMount[] Binds { get; set; } = Array.Empty<Engine.BindMount>();
 
+    // ---- bookkeeping: kept in the state record, not shown to users ----------------------
+
     /// <summary>Host pid of the helper that watches the init and records its exit.</summary>
-    public int MonitorPid { get; set; }
+    [JsonInclude]
+    internal int MonitorPid { get; set; }
     /// <summary>Start times (clock ticks since boot) guarding against pid reuse.</summary>
-    public ulong PidStartTime { get; set; }
-    public ulong MonitorStartTime { get; set; }
+    [JsonInclude]
+    internal ulong PidStartTime { get; set; }
+    [JsonInclude]
+    internal ulong MonitorStartTime { get; set; }
     /// <summary>Pid of the PowerShell process that owns a foreground or not-yet-started container.</summary>
-    public int OwnerPid { get; set; }
-    public ulong OwnerStartTime { get; set; }
+    [JsonInclude]
+    internal int OwnerPid { get; set; }
+    [JsonInclude]
+    internal ulong OwnerStartTime { get; set; }
     /// <summary>True for Invoke-UserNsContainer's one-shot containers.</summary>
-    public bool Foreground { get; set; }
+    [JsonInclude]
+    internal bool Foreground { get; set; }
+    /// <summary>The container runs in a nested user namespace that locks its mounts; the
+    /// outer one maps host ids to themselves (docs/design.md).</summary>
+    [JsonInclude]
+    internal bool Nested { get; set; }
 
     [JsonIgnore]
     public bool IsRunning => State == ContainerState.Running;

@@ -7,7 +7,7 @@ using UserNsContainer.Engine.Native;
 namespace UserNsContainer.Engine;
 
 /// <summary>
-/// Turns a validated spec into the helper's ordered operation list (DESIGN §4). All
+/// Turns a validated spec into the helper's ordered operation list (docs/design.md). All
 /// policy (what is mounted where, with which flags) is decided here; the helper only
 /// executes the records.
 /// </summary>
@@ -139,7 +139,7 @@ public static class PlanBuilder
         plan.Add(Op("mount", "tmpfs", "/dev", Flags(MS_NOSUID | MS_NOEXEC), "mode=0755"));
         foreach (var dev in DeviceNodes)
             plan.Add(Op("bind", "/dev/" + dev, "/dev/" + dev, "cd")); // the only mounts without nodev
-        // no gid=5: it fails unless gid 5 is mapped (DESIGN §5)
+        // no gid=5: it fails unless gid 5 is mapped (docs/design.md)
         plan.Add(Op("mount", "devpts", "/dev/pts", Flags(MS_NOSUID | MS_NOEXEC), "newinstance,ptmxmode=0666,mode=0620"));
         plan.Add(Op("symlink", "pts/ptmx", "/dev/ptmx"));
         plan.Add(Op("mkdir", "/dev/shm", "1777", ""));

@@ -78,7 +78,7 @@ public sealed class InvokeTests : ContainerTest
     public void TheReadOnlyRootHoldsAgainstRootInside()
     {
         // the mounts were made in an outer user namespace and the container runs in a nested
-        // one, so the kernel has locked them (DESIGN §5)
+        // one, so the kernel has locked them (docs/design.md)
         var r = TestHost.Run(@"Invoke-UserNsContainer -Command sh, -c, 'id -u; mount -o remount,rw / 2>/dev/null && echo remounted; umount /tmp 2>/dev/null && echo unmounted; touch /usr/usnc-probe 2>/dev/null || echo still-read-only'");
         Assert.True(r.Succeeded, string.Join("\n", r.Errors));
         Assert.Equal(new[] { "0", "still-read-only" }, r.Lines);

@@ -45,6 +45,20 @@ public sealed class LifecycleTests : ContainerTest
     }
 
     [Fact]
+    public void TheHandleShowsWhatUsersNeedAndKeepsBookkeepingInternal()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Name lc-surface -NoStart
+            $c.PSObject.Properties.Name -join ','
+            $c | Remove-UserNsContainer -Force");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        var shown = r.Lines[0].Split(',');
+        foreach (var hidden in new[] { "MonitorPid", "PidStartTime", "MonitorStartTime", "OwnerPid", "OwnerStartTime", "Foreground", "Nested" })
+            Assert.DoesNotContain(hidden, shown);
+        foreach (var needed in new[] { "Id", "Name", "Pid", "State", "ExitCode", "Signal", "RootFs", "Namespaces", "UidMap", "GidMap", "User", "Group", "Command", "Hostname", "Writable", "Seccomp", "Binds", "Created", "LogPath" })
+            Assert.Contains(needed, shown);
+    }
+
+    [Fact]
     public void IdleContainerRunsUntilStoppedAndExitsCleanly()
     {
         var r = TestHost.Run(@"$c = New-UserNsContainer -Name lc-idle

@@ -69,4 +69,17 @@ public sealed class RepositoryTests
         Assert.Equal(exported, r.Lines.SkipLast(1).OrderBy(x => x));
         Assert.Equal("0.1.0", r.Lines.Last());
     }
+
+    [Fact]
+    public void TheHandleTableFitsEightyColumnsAndTheListViewShowsEveryPublicProperty()
+    {
+        var doc = System.Xml.Linq.XDocument.Load(Path.Combine(TestHost.RepoRoot, "module", "UserNsContainer.format.ps1xml"));
+        var widths = doc.Descendants("TableColumnHeader").Select(h => (string?)h.Element("Width")).ToList();
+        int fixedWidth = widths.Where(w => w is not null).Sum(w => int.Parse(w!)) + widths.Count - 1; // one space between columns
+        Assert.True(80 - fixedWidth >= 8, $"the fixed columns take {fixedWidth} of 80, leaving too little for Command");
+        Assert.Equal(new[] { "Id", "Name", "State", "ExitCode" }, doc.Descendants("TableColumnHeader").Take(4).Select(h => (string?)h.Element("Label")));
+        var listed = doc.Descendants("ListItem").Select(i => (string?)i.Element("PropertyName") ?? (string?)i.Element("Label")).ToHashSet();
+        var publicProperties = typeof(ContainerHandle).GetProperties().Where(p => p.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), false).Length == 0).Select(p => p.Name);
+        Assert.DoesNotContain(publicProperties, p => !listed.Contains(p));
+    }
 }
