@@ -39,10 +39,12 @@ public sealed record BindMount
     }
 
     /// <summary>Checks the target and resolves the source on the host, as the caller.</summary>
-    public BindMount Validate(string parameter)
+    /// <param name="parameter">The parameter the source came from (and the target, unless
+    /// <paramref name="targetParameter"/> names another: Mount-ContainerBind's -Target).</param>
+    public BindMount Validate(string parameter, string? targetParameter = null)
     {
         if (Target.Length < 2 || Target[0] != '/' || Target.Contains('\0') || !ContainerSpec.FitsPathMax(Target))
-            throw new InvalidSpecException("InvalidBindTarget", parameter, Target, "an absolute path inside the container other than /, such as /data, under 4096 bytes");
+            throw new InvalidSpecException("InvalidBindTarget", targetParameter ?? parameter, Target, "an absolute path inside the container other than /, such as /data, under 4096 bytes");
         if (Source.Length == 0 || Source[0] != '/' || Source.Contains('\0') || !ContainerSpec.FitsPathMax(Source))
             throw new InvalidSpecException("InvalidBindSource", parameter, Source, "an absolute host path under 4096 bytes");
         if (IdMap && ContainerEngine.CallerUid != 0)

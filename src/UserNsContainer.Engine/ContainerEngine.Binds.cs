@@ -15,7 +15,7 @@ public sealed partial class ContainerEngine
     public void AddBind(ContainerHandle handle, BindMount bind)
     {
         Refresh(handle);
-        bind = bind.Validate("Source");
+        bind = bind.Validate("Source", "Target");
         if (bind.SourceMissing)
         {
             Verbose($"Bind source '{bind.Source}' does not exist; skipped (-Optional).");

@@ -191,6 +191,18 @@ public sealed class BindTests : ContainerTest
     }
 
     [Fact]
+    public void ARelativeTargetOfMountContainerBindIsBlamedOnTarget()
+    {
+        var d = HostDir("rel");
+        var r = TestHost.Run(@"$c = New-UserNsContainer -NoStart
+            $c | Mount-ContainerBind -Source $d -Target rel -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId; $err[0].Exception.Message
+            $c | Remove-UserNsContainer -Force", Vars(("d", d)));
+        Assert.Equal("InvalidBindTarget,UserNsContainer.Commands.MountContainerBindCommand", r.Lines[0]);
+        Assert.Contains("for -Target", r.Lines[1]);
+    }
+
+    [Fact]
     public void ABindFromStartIsLockedAndCannotBeDismountedLive()
     {
         var d = HostDir("locked");
