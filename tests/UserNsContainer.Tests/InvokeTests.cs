@@ -184,10 +184,10 @@ public sealed class InvokeTests : ContainerTest
         ps.AddScript("Invoke-UserNsContainer -Command sleep, 60");
         var async = ps.BeginInvoke();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!HelperProcesses().Any() && DateTime.UtcNow < deadline)
+        while (!NewHelperProcesses().Any() && DateTime.UtcNow < deadline)
             Thread.Sleep(20);
         Thread.Sleep(200);
-        Assert.NotEmpty(HelperProcesses());
+        Assert.NotEmpty(NewHelperProcesses());
         var sw = Stopwatch.StartNew();
         ps.Stop();
         Assert.True(async.IsCompleted);

@@ -9,18 +9,38 @@ namespace UserNsContainer.Tests;
 
 /// <summary>
 /// Base of the tests that create containers: after every test there must be no helper
-/// process of ours, no new host mount, and no state record, status, log or name file.
+/// process the test started, no new host mount, and no state record, status, log or name
+/// file. Containers that already ran when the test began (other work of the same user on a
+/// shared machine) are not the test's and are neither counted nor touched.
 /// </summary>
 public abstract class ContainerTest : IDisposable
 {
     private readonly HashSet<string> _mountsBefore = HostMounts();
+    private readonly HashSet<(int, string)> _helpersBefore = HelperProcesses().Select(Identity).ToHashSet();
+
+    /// <summary>Live helper processes of this user that were not there when the test began.</summary>
+    public List<int> NewHelperProcesses() => HelperProcesses().Where(p => !_helpersBefore.Contains(Identity(p))).ToList();
+
+    /// <summary>A pid with its start time, so that a reused pid is not taken for an old process.</summary>
+    private static (int, string) Identity(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return (pid, stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19]);
+        }
+        catch (IOException)
+        {
+            return (pid, "");
+        }
+    }
 
     public virtual void Dispose()
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (HelperProcesses().Any() && DateTime.UtcNow < deadline)
+        while (NewHelperProcesses().Any() && DateTime.UtcNow < deadline)
             Thread.Sleep(20);
-        Assert.Empty(HelperProcesses());
+        Assert.Empty(NewHelperProcesses());
         Assert.Equal(_mountsBefore.OrderBy(x => x), HostMounts().OrderBy(x => x));
         Assert.Empty(StateFiles());
     }

@@ -47,15 +47,15 @@ public sealed class ProcessBoundaryTests : ContainerTest
     {
         using var p = StartShell("Invoke-UserNsContainer -Name xproc-fg -Command sleep, 300");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (HelperProcesses().Count < 2 && DateTime.UtcNow < deadline)
+        while (NewHelperProcesses().Count < 2 && DateTime.UtcNow < deadline)
             Thread.Sleep(20);
-        Assert.Equal(2, HelperProcesses().Count); // the monitor and the init
+        Assert.Equal(2, NewHelperProcesses().Count); // the monitor and the init
         p.Kill(); // SIGKILL: no clean-up code runs in that process
         p.WaitForExit();
         deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (HelperProcesses().Any() && DateTime.UtcNow < deadline)
+        while (NewHelperProcesses().Any() && DateTime.UtcNow < deadline)
             Thread.Sleep(20);
-        Assert.Empty(HelperProcesses());
+        Assert.Empty(NewHelperProcesses());
         // the dead process's record is found stale and removed by the next listing
         var r = TestHost.Run("@(Get-UserNsContainer).Count");
         Assert.Equal(new[] { "0" }, r.Lines);
