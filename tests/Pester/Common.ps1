@@ -5,8 +5,7 @@ $script:ModuleManifest = Join-Path $PSScriptRoot '../../out/UserNsContainer/User
 if (-not (Test-Path $script:ModuleManifest)) { throw "Build the module first: $script:ModuleManifest is missing." }
 Import-Module $script:ModuleManifest -Force
 
-$script:IsRoot = (& id -u) -eq '0'
-$script:HasBusybox = (Test-Path /bin/busybox) -and ((& ldd /bin/busybox 2>&1) -match 'not a dynamic executable')
+. (Join-Path $PSScriptRoot 'Capabilities.ps1')
 
 function New-BusyboxRoot {
     param([Parameter(Mandatory)] [string] $Path)

@@ -1,3 +1,7 @@
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Capabilities.ps1')
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 }

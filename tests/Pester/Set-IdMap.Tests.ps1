@@ -1,3 +1,7 @@
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Capabilities.ps1')
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Uid = & id -u
@@ -12,7 +16,7 @@ BeforeAll {
 Describe 'Set-IdMap' {
     AfterEach { Get-UserNsContainer | Remove-UserNsContainer -Force }
 
-    It 'writes the maps of a Created container, which Start then releases' -Skip:(-not $script:Map) {
+    It 'writes the maps of a Created container, which Start then releases' -Skip:(-not $script:CanMapRanges) {
         $c = New-UserNsContainer -NoStart -Command sleep, 60 | Set-IdMap -UidMap $script:Map -GidMap ($script:Map -replace "0:$($script:Uid):", "0:$($script:Gid):") -PassThru | Start-UserNsContainer -PassThru
         $c.State | Should -Be 'Running'
         (Get-Content "/proc/$($c.Pid)/uid_map").Count | Should -Be 2
