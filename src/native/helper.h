@@ -155,7 +155,6 @@ int sys_mount_setattr(int dirfd, const char *path, unsigned int flags,
 int sys_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int sys_pivot_root(const char *new_root, const char *put_old);
 
-long parse_long(const char *s, long dflt);
 
 /* True when the flag letter F is in FLAGS (the flags field of a bind or mkdir op). */
 static inline int has_flag(const char *flags, char f)

@@ -172,12 +172,6 @@ static int keep_caps_across_exec(void)
     return 0;
 }
 
-/* Copies FD to TARGET without CLOEXEC (it must survive the init's exec). */
-static int place_fd(int fd, int target)
-{
-    return dup2(fd, target);
-}
-
 /* The clone's child: its fds to their fixed places, then this program again as the init. */
 static void exec_init(const struct plan *plan, int barrier, int endpipe, int trees, int logw, const sigset_t *set)
 {
@@ -195,8 +189,9 @@ static void exec_init(const struct plan *plan, int barrier, int endpipe, int tre
     barrier = fcntl(barrier, F_DUPFD_CLOEXEC, 10);
     endpipe = fcntl(endpipe, F_DUPFD_CLOEXEC, 10);
     trees = fcntl(trees, F_DUPFD_CLOEXEC, 10);
-    if (barrier < 0 || endpipe < 0 || trees < 0 || place_fd(barrier, INIT_BARRIER_FD) < 0 ||
-        place_fd(endpipe, INIT_END_FD) < 0 || place_fd(trees, INIT_TREE_FD) < 0) {
+    /* dup2 leaves the copies without CLOEXEC: they survive the exec */
+    if (barrier < 0 || endpipe < 0 || trees < 0 || dup2(barrier, INIT_BARRIER_FD) < 0 ||
+        dup2(endpipe, INIT_END_FD) < 0 || dup2(trees, INIT_TREE_FD) < 0) {
         send_error(-1, "exec-init", "", errno, "placing the init's fds");
         _exit(125);
     }

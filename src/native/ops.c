@@ -30,6 +30,23 @@
 #include <linux/nsfs.h>
 #include <unistd.h>
 
+/* Field I as a file mode (octal, at most 07777), or -1 with errno EINVAL: a malformed field
+ * is an error, never a mode guessed from part of it. */
+static int mode_arg(struct op_ctx *c, int i, mode_t *mode)
+{
+    char *end;
+    const char *s = arg(c->op, i);
+    errno = 0;
+    long v = strtol(s, &end, 8);
+    if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 07777) {
+        c->detail = "malformed file mode";
+        errno = EINVAL;
+        return -1;
+    }
+    *mode = (mode_t)v;
+    return 0;
+}
+
 const char *arg(const struct op *op, int i)
 {
     return op->rec.nfields > i + 2 ? op->rec.fields[i + 2] : "";
@@ -244,12 +261,18 @@ static int op_mount(struct op_ctx *c)
     if (create_in_root(c->path, 'd', 0755) < 0)
         return -1;
     c->name = "mount";
+    long flags;
+    if (parse_number(arg(c->op, 2), 0, LONG_MAX, &flags) < 0) {
+        c->detail = "malformed mount flags";
+        errno = EINVAL;
+        return -1;
+    }
     int fd = open_in_root(c->path);
     if (fd < 0)
         return -1;
     int r = fd_path(target, sizeof target, fd);
     if (r == 0)
-        r = mount(fstype, target, fstype, (unsigned long)parse_long(arg(c->op, 2), 0), arg(c->op, 3));
+        r = mount(fstype, target, fstype, (unsigned long)flags, arg(c->op, 3));
     int saved = errno;
     close(fd);
     errno = saved;
@@ -264,7 +287,9 @@ static int op_mkdir(struct op_ctx *c)
     c->path = arg(c->op, 0);
     if (has_flag(flags, 'b'))
         c->detail = "bind target";
-    mode_t mode = (mode_t)strtol(arg(c->op, 1), NULL, 8);
+    mode_t mode;
+    if (mode_arg(c, 1, &mode) < 0)
+        return -1;
     if (create_in_root(c->path, has_flag(flags, 'f') ? 'f' : 'd', mode) < 0)
         return has_flag(flags, 's') ? 0 : -1;
     if (has_flag(flags, 'f') || has_flag(flags, 'b'))
@@ -301,9 +326,11 @@ static int op_symlink(struct op_ctx *c)
 /* hostfile PATH MODE CONTENT: a small file in the setup tmpfs, to be bound into the root. */
 static int op_hostfile(struct op_ctx *c)
 {
+    mode_t mode;
     c->path = arg(c->op, 0);
-    int fd = open(c->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                  (mode_t)strtol(arg(c->op, 1), NULL, 8));
+    if (mode_arg(c, 1, &mode) < 0)
+        return -1;
+    int fd = open(c->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return -1;
     const char *content = arg(c->op, 2);

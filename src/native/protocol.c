@@ -10,20 +10,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-/* A decimal number; DFLT when S is missing, empty or not a number (see parse_number for
- * fields that must be numbers). */
-long parse_long(const char *s, long dflt)
-{
-    char *end;
-    if (s == NULL || *s == '\0')
-        return dflt;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    return (errno != 0 || *end != '\0') ? dflt : v;
-}
-
-/* One record, exactly as long as it was sent: a record longer than MAX_MSG is refused
- * (EMSGSIZE), never cut short. */
 /* Strict: the whole field is a decimal number in [min, max]. */
 int parse_number(const char *s, long min, long max, long *out)
 {

@@ -250,6 +250,30 @@ public sealed class SecurityTests : ContainerTest
         }
     }
 
+    [BusyboxFact]
+    public void ARootReplacedBetweenCreateAndStartIsRefusedAndNothingIsLeft()
+    {
+        var image = Busybox.Copy("swap-once-" + Guid.NewGuid().ToString("N")[..8]);
+        var other = Busybox.Copy("swap-other-" + Guid.NewGuid().ToString("N")[..8]);
+        var r = TestHost.Run(@"$c = New-UserNsContainer -NoStart -RootFs $image -Command /bin/true
+            [IO.Directory]::Move($image, ""$image.orig""); [IO.Directory]::Move($other, $image)
+            try { $c | Start-UserNsContainer -ErrorAction Stop } catch { $_.FullyQualifiedErrorId.Split(',')[0] }
+            @(Get-UserNsContainer).Count", Vars(("image", image), ("other", other)));
+        Assert.Equal(new[] { "RootFsChanged", "0" }, r.Lines);
+    }
+
+    [Fact]
+    public void ABindSourceReplacedBetweenCreateAndStartIsRefusedAndNothingIsLeft()
+    {
+        var d = Path.Combine(TestHost.Scratch, "src-once-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        var r = TestHost.Run(@"$c = New-UserNsContainer -NoStart -Bind ""${d}:/tmp/x"" -Command /bin/true
+            [IO.Directory]::Move($d, ""$d.orig""); $null = [IO.Directory]::CreateDirectory($d)
+            try { $c | Start-UserNsContainer -ErrorAction Stop } catch { $_.FullyQualifiedErrorId.Split(',')[0] }
+            @(Get-UserNsContainer).Count", Vars(("d", d)));
+        Assert.Equal(new[] { "BindSourceChanged", "0" }, r.Lines);
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern long syscall(long number, int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
 
