@@ -76,7 +76,9 @@ public sealed partial class ContainerEngine
                 $"Container '{handle.Name}' has no mount namespace of its own.", handle);
         Verbose($"Binding {bind} live into container '{handle.Name}' (pid {handle.Pid}).");
         var flags = (bind.NonRecursive ? "" : "r") + (bind.ReadOnly ? "o" : "") + (bind.NoCreate ? "" : "c") + (bind.IdMap ? "i" : "");
-        RunHelperOnce("hot-bind", handle, new[] { "op", "bind", bind.Source, bind.Target, flags });
+        // the container's own tmpfs mounts, where a missing target is made; elsewhere the
+        // helper covers the target's parent with an overmount instead of writing into it
+        RunHelperOnce("hot-bind", handle, new[] { "op", "bind", bind.Source, bind.Target, flags }.Concat(PlanBuilder.ScratchMounts).ToArray());
     }
 
     /// <summary>A helper that acts once on a running container and reports "exit".</summary>

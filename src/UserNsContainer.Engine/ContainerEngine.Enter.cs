@@ -21,10 +21,14 @@ public sealed partial class ContainerEngine
         Entering.CheckAccess(pid, request.ContainerName);
         var joined = Entering.NamespacesToJoin(pid, request.Namespaces);
         var spec = request.Process;
+        if (request.Container is { } container)
+            InheritFrom(container, spec);
         bool joinsMnt = joined.Contains("mnt"), joinsUser = joined.Contains("user");
+        var root = joinsMnt ? $"/proc/{pid}/root" : "/";
+        spec.ResolveAccountNames(RootPath.Resolve(root, "/etc/passwd"), RootPath.Resolve(root, "/etc/group"), "the container's");
         if (spec.User is { } uid && joinsUser && !IdMapRange.Maps(IdMapWriter.Read(pid, IdMapWriter.Kind.Uid), uid))
             throw new InvalidSpecException("UserNotMapped", "User", uid, $"a uid the container's uid map covers ({string.Join(",", IdMapWriter.Read(pid, IdMapWriter.Kind.Uid).AsEnumerable())})");
-        spec.ValidateProcess(joinsMnt ? $"/proc/{pid}/root" : "/", Environment.GetEnvironmentVariable("TERM"));
+        spec.ValidateProcess(root, Environment.GetEnvironmentVariable("TERM"));
         var plan = new List<string[]>
         {
             new[] { "target", pid.ToString(CultureInfo.InvariantCulture) },
@@ -52,5 +56,20 @@ public sealed partial class ContainerEngine
             throw;
         }
         return new EnteredProcess(session, joined);
+    }
+
+    /// <summary>What exec in a container starts from (docker and podman exec): its environment,
+    /// with -Environment adding or overriding; its working directory and user unless given.</summary>
+    private static void InheritFrom(ContainerHandle container, ContainerSpec spec)
+    {
+        foreach (var (name, value) in container.Environment)
+            spec.Environment.TryAdd(name, value);
+        spec.WorkingDirectory ??= container.WorkingDirectory;
+        if (spec.User is null && spec.UserName is null)
+        {
+            spec.User = container.User;
+            if (spec.Group is null && spec.GroupName is null)
+                spec.Group = container.Group;
+        }
     }
 }

@@ -59,6 +59,8 @@ public sealed partial class ContainerEngine
             User = spec.User,
             Group = spec.Group,
             Hostname = spec.Hostname,
+            Environment = spec.Given,
+            WorkingDirectory = spec.WorkingDirectory,
             Writable = spec.Writable,
             Seccomp = spec.Seccomp,
             Nested = spec.Namespaces.HasFlag(NamespaceSet.Mnt),

@@ -70,6 +70,13 @@ public sealed class ContainerHandle
     [JsonInclude]
     internal bool Nested { get; set; }
 
+    /// <summary>What Enter-ContainerNamespace starts from, as docker exec does: the container's
+    /// environment as given (without the PATH, HOME and TERM defaults) and working directory.</summary>
+    [JsonInclude]
+    internal System.Collections.Generic.Dictionary<string, string> Environment { get; set; } = new();
+    [JsonInclude]
+    internal string? WorkingDirectory { get; set; }
+
     [JsonIgnore]
     public bool IsRunning => State == ContainerState.Running;
 

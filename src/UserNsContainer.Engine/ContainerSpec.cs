@@ -33,6 +33,10 @@ public sealed class ContainerSpec
     /// <summary>The main process's uid and gid inside; null: root.</summary>
     public uint? User { get; set; }
     public uint? Group { get; set; }
+    /// <summary>-User and -Group given as names: resolved in the container's /etc/passwd and
+    /// /etc/group when the spec is validated (a user's primary group comes with it).</summary>
+    public string? UserName { get; set; }
+    public string? GroupName { get; set; }
     /// <summary>Host paths bound in, in order.</summary>
     public List<BindMount> Binds { get; set; } = new();
 
@@ -58,6 +62,7 @@ public sealed class ContainerSpec
         ValidateHostname();
         ValidateBinds();
         ValidateIdMaps(callerUid, callerGid);
+        ResolveNamesInRoot();
         ValidateUser();
         ValidateProcess(RootFs ?? "/", hostTerm);
     }
@@ -130,6 +135,44 @@ public sealed class ContainerSpec
         IdMapWriter.CheckAllowed(GidMap, IdMapWriter.Kind.Gid, euid, callerGid);
     }
 
+    /// <summary>-User and -Group names, looked up in the files the container will have: the
+    /// image's own, else the synthesized ones.</summary>
+    private void ResolveNamesInRoot()
+    {
+        if (UserName is null && GroupName is null)
+            return;
+        var (passwd, group) = Accounts.Synthesize(this);
+        ResolveAccountNames(
+            ImageAccounts.HasFlag(ImageAccountFiles.Passwd) ? AccountNames.Lines(RootPath.Resolve(RootFs!, "/etc/passwd")) : AccountNames.Split(passwd),
+            ImageAccounts.HasFlag(ImageAccountFiles.Group) ? AccountNames.Lines(RootPath.Resolve(RootFs!, "/etc/group")) : AccountNames.Split(group),
+            "the container's");
+    }
+
+    /// <summary>Turns -User and -Group names into ids, looked up in the container's files (host
+    /// paths; null when missing).</summary>
+    internal void ResolveAccountNames(string? passwdFile, string? groupFile, string whose) =>
+        ResolveAccountNames(AccountNames.Lines(passwdFile), AccountNames.Lines(groupFile), whose);
+
+    private void ResolveAccountNames(string[] passwd, string[] group, string whose)
+    {
+        if (UserName is not null)
+        {
+            var user = AccountNames.Find(passwd, UserName)
+                ?? throw new InvalidSpecException("UnknownUser", "User", UserName,
+                    $"a uid, or a user name {whose} /etc/passwd defines (it has: {AccountNames.Names(passwd)})");
+            User = user.Id;
+            if (Group is null && GroupName is null)
+                Group = user.PrimaryGid;
+        }
+        if (GroupName is not null)
+        {
+            var g = AccountNames.Find(group, GroupName)
+                ?? throw new InvalidSpecException("UnknownGroup", "Group", GroupName,
+                    $"a gid, or a group name {whose} /etc/group defines (it has: {AccountNames.Names(group)})");
+            Group = g.Id;
+        }
+    }
+
     private void ValidateUser()
     {
         if (User is { } uid && !IdMapRange.Maps(UidMap, uid))
@@ -163,6 +206,23 @@ public sealed class ContainerSpec
             RootFs = null; // "/" is the default root
         RootIdentity = Libc.IdentityOf(RootFs ?? "/")
             ?? throw new InvalidSpecException("RootFsNotFound", "RootFs", RootFs, "an existing directory (it disappeared while it was checked)");
+        ImageAccounts = FindImageAccounts();
+    }
+
+    /// <summary>Which of /etc/passwd and /etc/group the image has (with content): those are
+    /// used as they are; the others are synthesized (always, for the host's root).</summary>
+    internal ImageAccountFiles ImageAccounts { get; private set; }
+
+    private ImageAccountFiles FindImageAccounts()
+    {
+        if (RootFs is null)
+            return ImageAccountFiles.None;
+        var found = ImageAccountFiles.None;
+        if (RootPath.Resolve(RootFs, "/etc/passwd") is { } p && NonEmptyFile(p))
+            found |= ImageAccountFiles.Passwd;
+        if (RootPath.Resolve(RootFs, "/etc/group") is { } g && NonEmptyFile(g))
+            found |= ImageAccountFiles.Group;
+        return found;
     }
 
     /// <summary>The device and inode the root was checked to be; the helper mounts only that
@@ -205,12 +265,25 @@ public sealed class ContainerSpec
                 throw new InvalidSpecException("InvalidEnvironmentValue", "Environment", key,
                     "values without NUL characters");
         }
-        Environment.TryAdd("PATH", DefaultPath);
-        Environment.TryAdd("HOME", User is null or 0 ? "/root" : "/");
-        Environment.TryAdd("TERM", string.IsNullOrEmpty(hostTerm) ? "dumb" : hostTerm);
+        Given = new Dictionary<string, string>(Environment, StringComparer.Ordinal);
+        Default("PATH", DefaultPath);
+        Default("HOME", User is null or 0 ? "/root" : "/");
+        Default("TERM", string.IsNullOrEmpty(hostTerm) ? "dumb" : hostTerm);
         if (RecordBytes(EnvironmentBlock()) is var size && size > ControlChannel.MaxMessage)
             throw new InvalidSpecException("EnvironmentTooLarge", "Environment", $"{size} bytes",
                 $"an environment under {ControlChannel.MaxMessage / 1024} KiB in all (names, values and separators)");
+    }
+
+    /// <summary>The environment as given (-Environment, and what Enter inherits from the
+    /// container), before PATH, HOME and TERM defaults were added.</summary>
+    internal Dictionary<string, string> Given { get; private set; } = new(StringComparer.Ordinal);
+
+    private readonly HashSet<string> Defaulted = new(StringComparer.Ordinal);
+
+    private void Default(string name, string value)
+    {
+        if (Environment.TryAdd(name, value))
+            Defaulted.Add(name);
     }
 
     /// <summary>True for a file with content; false when it is missing, empty or vanishes while looked at.</summary>
@@ -245,13 +318,24 @@ public sealed class ContainerSpec
         if (RecordBytes(Command) is var size && size > ControlChannel.MaxMessage)
             throw new InvalidSpecException("CommandTooLarge", "Command", $"{size} bytes",
                 $"a command line under {ControlChannel.MaxMessage / 1024} KiB in all");
-        if (RootPath.FindExecutable(lookupRoot, Command[0], Environment["PATH"]) is null)
+        var cwd = WorkingDirectory ?? "/";
+        if (RootPath.FindExecutable(lookupRoot, Command[0], Environment["PATH"], cwd, Binds) is null)
             throw new InvalidSpecException("CommandNotFound", "Command", Command[0],
-                $"a program that exists in the container root {RootFs ?? "/ (the host's root)"}" +
-                (Command[0].Contains('/') ? "" : $" on PATH {Environment["PATH"]}"));
+                $"a program that exists in the container root {RootFs ?? "/ (the host's root)"} or its binds" +
+                (!Command[0].Contains('/') ? $"; searched PATH {Environment["PATH"]}"
+                    : Command[0].StartsWith('/') ? "" : $"; looked for {cwd.TrimEnd('/')}/{Command[0]} (relative to -WorkingDirectory {cwd})"));
     }
 
     /// <summary>Environment as the helper takes it, sorted for a stable order.</summary>
     public string[] EnvironmentBlock() =>
         Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}").ToArray();
+}
+
+/// <summary>The account files an image brings itself.</summary>
+[Flags]
+internal enum ImageAccountFiles
+{
+    None = 0,
+    Passwd = 1,
+    Group = 2,
 }

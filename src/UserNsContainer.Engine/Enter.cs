@@ -15,6 +15,9 @@ public sealed class EnterRequest
     /// <summary>The target's start time when it came from a handle (guards against pid reuse).</summary>
     public ulong? TargetStartTime { get; set; }
     public string? ContainerName { get; set; }
+    /// <summary>The container entered, when it came from a handle: its environment, working
+    /// directory and user are the process's defaults.</summary>
+    public ContainerHandle? Container { get; set; }
     /// <summary>Namespaces to join; null: every one the target has that we do not share.</summary>
     public string[]? Namespaces { get; set; }
     public ContainerSpec Process { get; set; } = new();

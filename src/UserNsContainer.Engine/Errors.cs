@@ -42,7 +42,7 @@ public sealed class InvalidSpecException : UserNsContainerException
     public InvalidSpecException(string errorId, string parameter, object? value, string accepted)
         : base(errorId, FailureKind.InvalidArgument,
             $"Cannot use {Show(value)} for -{parameter}: {accepted}", value,
-            $"Pass -{parameter} a value that fits: {accepted}")
+            $"Correct -{parameter} and run the command again; nothing was created.")
     {
         Parameter = parameter;
         Value = value;
@@ -90,7 +90,7 @@ public sealed class ContainerSetupException : UserNsContainerException
     public ContainerSetupException(string errorId, int step, string operation, string path, int errno,
         string cause, string? recommendedAction)
         : base(errorId, SystemCallException.Classify(errno),
-            $"Container setup failed at step {step} ({operation}{(path.Length > 0 ? $" '{path}'" : "")}): " +
+            $"Container setup failed ({operation}{(path.Length > 0 ? $" '{path}'" : "")}): " +
             $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}). {cause}".TrimEnd(),
             path.Length > 0 ? path : operation, recommendedAction)
     {

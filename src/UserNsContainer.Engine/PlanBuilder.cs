@@ -19,6 +19,10 @@ public static class PlanBuilder
     /// <summary>Where the helper mounts its setup tmpfs; it exists on every Linux host.</summary>
     public const string SetupBase = "/tmp";
 
+    /// <summary>The tmpfs mounts every container with a mount namespace gets: a missing mount
+    /// point under them is made there (elsewhere, an overmount provides it).</summary>
+    public static readonly string[] ScratchMounts = { "/dev", "/tmp", "/run" };
+
     private static readonly string[] DeviceNodes = { "null", "zero", "full", "random", "urandom", "tty" };
 
     /// <summary>Kernel interfaces left read-only, as runc, crun and bwrap leave them: through them
@@ -88,21 +92,12 @@ public static class PlanBuilder
         var ns = spec.Namespaces;
         plan.Add(Op("base", SetupBase));
         plan.Add(Op("root", new[] { spec.RootFs ?? "/" }.Concat((spec.RootIdentity ?? Libc.IdentityOf(spec.RootFs ?? "/"))?.Fields() ?? Array.Empty<string>()).ToArray()));
-        if (spec.RootFs is not null)
-        {
-            foreach (var dir in new[] { "/proc", "/dev", "/tmp", "/sys", "/run" })
-                plan.Add(Op("mkdir", dir, "755", "s")); // mount points a bare image may lack
-            // bind targets an image lacks, made while it is still writable (Charliecloud's DST_CREATE);
-            // never in the host's root, and not where a fresh tmpfs will be mounted
-            foreach (var b in binds.Where(b => !b.NoCreate && !b.UnderFreshMount && (!b.Optional || !b.SourceMissing)))
-                plan.Add(Op("mkdir", b.Target, b.SourceIsDirectory ? "755" : "644", (b.SourceIsDirectory ? "b" : "bf") + (b.Default ? "s" : "")));
-        }
         if (!spec.Writable)
             plan.Add(Op("rdonly", "/"));
         if (ns.HasFlag(NamespaceSet.Pid))
             plan.Add(Op("mount", "proc", "/proc", Flags(MS_NOSUID | MS_NODEV | MS_NOEXEC), ""));
         else
-            plan.Add(Op("bind", "/proc", "/proc", "r"));
+            plan.Add(Op("bind", "/proc", "/proc", "rc"));
         AddDevices(plan);
         plan.Add(Op("mount", "tmpfs", "/tmp", Flags(MS_NOSUID | MS_NODEV), "mode=1777"));
         plan.Add(Op("mount", "tmpfs", "/run", Flags(MS_NOSUID | MS_NODEV), "mode=0755"));
@@ -110,7 +105,7 @@ public static class PlanBuilder
         // namespace of the mounting user namespace, and the container's is made later, in the
         // nested one; the default root has it already, inside the read-only host root
         if (spec.RootFs is not null)
-            plan.Add(Op("bind", "/sys", "/sys", "ro"));
+            plan.Add(Op("bind", "/sys", "/sys", "rco"));
         // before the lock, so that root inside can neither remount nor unmount them
         foreach (var p in ReadOnlyPaths)
             plan.Add(Op("robind", p, "s"));
@@ -118,20 +113,31 @@ public static class PlanBuilder
             plan.Add(Op("mask", p, "s"));
         AddAccounts(plan, spec);
         foreach (var b in binds)
-            plan.Add(Op("bind", new[] { b.Source, b.Target, BindFlags(b) }.Concat(b.SourceIdentity?.Fields() ?? Array.Empty<string>()).ToArray()));
+            plan.Add(Op("bind", new[] { b.Source, b.Target, BindFlags(b, spec.Writable) }.Concat(b.SourceIdentity?.Fields() ?? Array.Empty<string>()).ToArray()));
+        // mount points the image lacked were made in overmounts (tmpfs over their parent
+        // directory, re-exposing its entries by bind): read-only from here on
+        plan.Add(Op("seal"));
         plan.Add(Op("pivot"));
     }
 
-    /// <summary>Synthesized /etc/passwd and /etc/group (Charliecloud's habit): root, nobody and
-    /// the container's user, written in the setup tmpfs and bound read-only over the image's.
-    /// An image without /etc keeps what it has.</summary>
+    /// <summary>/etc/passwd and /etc/group where the root has none of its own (the host's root
+    /// always gets them): root, nobody and the container's user, written in the setup tmpfs and
+    /// bound read-only. An image's own files are used as they are; a writable image that lacks
+    /// them gets none (an overmount of its /etc would refuse new files there).</summary>
     private static void AddAccounts(List<string[]> plan, ContainerSpec spec)
     {
         var (passwd, group) = Accounts.Synthesize(spec);
-        plan.Add(Op("hostfile", "/passwd", "644", passwd));
-        plan.Add(Op("hostfile", "/group", "644", group));
-        plan.Add(Op("bind", "/passwd", "/etc/passwd", "bcos"));
-        plan.Add(Op("bind", "/group", "/etc/group", "bcos"));
+        var flags = spec.Writable ? "bos" : "bcos";
+        if (!spec.ImageAccounts.HasFlag(ImageAccountFiles.Passwd))
+        {
+            plan.Add(Op("hostfile", "/passwd", "644", passwd));
+            plan.Add(Op("bind", "/passwd", "/etc/passwd", flags));
+        }
+        if (!spec.ImageAccounts.HasFlag(ImageAccountFiles.Group))
+        {
+            plan.Add(Op("hostfile", "/group", "644", group));
+            plan.Add(Op("bind", "/group", "/etc/group", flags));
+        }
     }
 
     private static void AddDevices(List<string[]> plan)
@@ -149,8 +155,12 @@ public static class PlanBuilder
         plan.Add(Op("symlink", "/proc/self/fd/2", "/dev/stderr"));
     }
 
-    private static string BindFlags(BindMount b) =>
-        (b.NonRecursive ? "" : "r") + (b.ReadOnly ? "o" : "") + (b.Optional ? "f" : "") + (b.NoCreate ? "" : "c") + (b.Default ? "s" : "") + (b.IdMap ? "i" : "");
+    /// <summary>The helper's bind flags. A default bind (resolv.conf, hosts, machine-id) whose
+    /// target a writable image lacks is left out rather than overmount the image's /etc, which
+    /// would stop tools such as useradd from adding files there.</summary>
+    private static string BindFlags(BindMount b, bool writable) =>
+        (b.NonRecursive ? "" : "r") + (b.ReadOnly ? "o" : "") + (b.Optional ? "f" : "") +
+        (b.NoCreate || (b.Default && writable) ? "" : "c") + (b.Default ? "s" : "") + (b.IdMap ? "i" : "");
 
     private static string Flags(ulong f) => f.ToString(CultureInfo.InvariantCulture);
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace UserNsContainer.Engine;
@@ -53,18 +54,39 @@ public static class RootPath
             stack.Push(parts[i]);
     }
 
-    /// <summary>execvp's search, done inside the root: the host path of the program, or null.</summary>
-    public static string? FindExecutable(string root, string command, string searchPath)
+    /// <summary>execvp's search, done inside the root: the host path of the program, or null.
+    /// A relative path with a slash is taken from <paramref name="workingDirectory"/>; a path
+    /// under a bind's target is looked up in the bind's source.</summary>
+    public static string? FindExecutable(string root, string command, string searchPath,
+        string workingDirectory = "/", IReadOnlyList<BindMount>? binds = null)
     {
         if (command.Contains('/'))
-            return IsExecutableFile(Resolve(root, command)) ? Resolve(root, command) : null;
+        {
+            var path = command.StartsWith('/') ? command : workingDirectory.TrimEnd('/') + "/" + command;
+            return Locate(root, path, binds) is { } hit && IsExecutableFile(hit) ? hit : null;
+        }
         foreach (var dir in searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
-            var hit = Resolve(root, dir.TrimEnd('/') + "/" + command);
+            var hit = Locate(root, dir.TrimEnd('/') + "/" + command, binds);
             if (IsExecutableFile(hit))
                 return hit;
         }
         return null;
+    }
+
+    /// <summary>Where a container path is on the host: in the last bind whose target holds it, else in the root.</summary>
+    private static string? Locate(string root, string path, IReadOnlyList<BindMount>? binds)
+    {
+        for (int i = (binds?.Count ?? 0) - 1; i >= 0; i--)
+        {
+            var b = binds![i];
+            var target = b.Target.TrimEnd('/');
+            if (path == target)
+                return b.Source;
+            if (path.StartsWith(target + "/", StringComparison.Ordinal))
+                return Resolve(b.Source, path[target.Length..]);
+        }
+        return Resolve(root, path);
     }
 
     private static bool IsExecutableFile(string? hostPath)

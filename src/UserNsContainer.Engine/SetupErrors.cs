@@ -7,7 +7,7 @@ namespace UserNsContainer.Engine;
 /// exception that names the likely cause and what to change.</summary>
 internal static class SetupErrors
 {
-    private const int EPERM = 1, ENOENT = 2, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8, ESTALE = 116, ENOTCONN = 107;
+    private const int EPERM = 1, ENOENT = 2, E2BIG = 7, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8, ESTALE = 116, ENOTCONN = 107;
 
     public static UserNsContainerException FromRecord(string[] rec, ContainerSpec spec)
     {
@@ -18,16 +18,30 @@ internal static class SetupErrors
         if (op == "clone")
             return CloneRefused(errno);
         string detail = rec.Length > 5 ? rec[5] : "";
-        var (id, cause, fix) = detail == "bind target" ? ExplainBindTarget(path, errno) : Explain(op, path, errno, spec);
+        var (id, cause, fix) = detail.StartsWith("overmount", StringComparison.Ordinal) || detail.StartsWith("a live bind", StringComparison.Ordinal)
+            ? ExplainMountPoint(path, errno, detail)
+            : detail == "bind target" ? ExplainBindTarget(path, errno) : Explain(op, path, errno, spec);
         return new ContainerSetupException(id, step, op, path, errno, cause, fix);
     }
 
+    /// <summary>A missing mount point that could not be provided without writing into the image.</summary>
+    private static (string Id, string Cause, string? Fix) ExplainMountPoint(string path, int errno, string detail) => errno switch
+    {
+        EROFS => ("LiveBindNeedsParent", $"A live bind cannot add '{path}' directly under the container's /: its processes hold / as their root, so nothing mounted over it reaches them.",
+            "Bind under a directory that exists in the container (such as /mnt or /tmp), or add the bind with -Bind when the container is created."),
+        E2BIG => ("MountPointUnavailable", $"'{path}' is missing, and its parent directory is too large to cover with an overmount ({detail}).",
+            "Create the mount point in the image, or bind to a target under a smaller directory."),
+        _ => ("MountPointUnavailable", $"'{path}' is missing, and its parent directory could not be covered with an overmount that re-exposes its entries ({detail}).",
+            "Create the mount point in the image, or make the parent directory readable to you."),
+    };
+
     private static (string Id, string Cause, string? Fix) ExplainBindTarget(string path, int errno) => errno switch
     {
-        ELOOP => ("SymlinkRefused", $"The bind target '{path}' resolves through a symlink loop in the image.", "Fix the image's symlinks or choose another target."),
+        ELOOP => ("SymlinkRefused", $"The bind target '{path}' resolves through a symlink loop, or through a symlink whose target is missing (it is not made).",
+            "Bind to the path the symlink points at, create it in the image, or choose another target."),
         ENOENT => ("BindTargetMissing", $"The bind target '{path}' does not exist in the container (and -NoCreate forbids making it).", "Create it in the image or drop -NoCreate."),
-        _ => ("BindTargetMissing", $"The bind target '{path}' does not exist and cannot be made: the host's root and images you cannot write are never changed.",
-            "Pick a target that exists (or one under /tmp or /run), or use a -RootFs image you own."),
+        _ => ("BindTargetMissing", $"The bind target '{path}' does not exist and cannot be made.",
+            "Pick a target whose parent directories exist or can be listed, or create it in the image."),
     };
 
     private static (string Id, string Cause, string? Fix) Explain(string op, string path, int errno, ContainerSpec spec) => (op, errno) switch
@@ -49,8 +63,6 @@ internal static class SetupErrors
             "Check the file's execute bits and that its interpreter exists in the container root."),
         ("chdir", _) => ("WorkingDirectoryUnusable", $"The working directory '{path}' does not exist or is not accessible inside the container.",
             "Pass -WorkingDirectory a directory that exists inside the container, such as /tmp."),
-        ("mkdir", EROFS or EACCES or EPERM) => ("RootFsLacksMountPoint", $"The image lacks the mount point '{path}' and the helper may not create it there (the image is read-only or not yours).",
-            $"Create '{path}' in the image (mkdir -p), or use an image you own."),
         ("mount" or "bind", ENOENT) or (_, ENOTDIR) => ("MountTargetMissing", $"'{path}' does not exist in the container root (or a component is not a directory).",
             "Create the mount point in the image."),
         (_, ELOOP) => ("SymlinkRefused", $"'{path}' resolves through a symlink loop or a magic link; the helper refuses to follow it.", null),

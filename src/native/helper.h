@@ -95,7 +95,6 @@ int run_ops(struct plan *plan);
 int write_proc(pid_t pid, const char *file, const char *text);
 int open_in_root_as(const char *path, int flags);
 int open_in_root(const char *path);
-int create_in_root(const char *path, char kind, mode_t mode);
 void set_newroot_fd(int fd);
 int sys_open_tree(int dfd, const char *path, unsigned int flags);
 int sys_move_mount(int from_fd, const char *from, int to_fd, const char *to, unsigned int flags);

@@ -7,6 +7,7 @@
  * can then neither remount it read-write nor unmount it, as with binds made at start.
  * Dismounting it on the outer side propagates the unmount in. */
 #include "helper.h"
+#include "ops.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -180,11 +181,12 @@ static int unmount_live(const char *dst)
     return 0;
 }
 
-/* hot-bind: SRC DST FLAGS (r recursive, o read-only, c create target, i idmapped). */
+/* hot-bind: SRC DST FLAGS [SCRATCH...] (flags: r recursive, o read-only, c create target, i
+ * idmapped; SCRATCH: the container's own tmpfs mounts, where a missing target may be made). */
 int hot_bind(const struct plan *plan)
 {
     struct hot h = {.step = "plan", .path = "", .detail = ""};
-    if (plan->nops != 1 || plan->ops[0].rec.nfields != 5) {
+    if (plan->nops != 1 || plan->ops[0].rec.nfields < 5) {
         errno = EINVAL;
         h.detail = "hot-bind takes one bind operation";
         return fail(&h);
@@ -212,13 +214,23 @@ int hot_bind(const struct plan *plan)
     h.step = "mkdir";
     h.path = dst;
     h.detail = "bind target";
-    if (fstat(tree, &want) < 0 || (has_flag(flags, 'c') && create_in_root(dst, S_ISDIR(want.st_mode) ? 'd' : 'f', 0644) < 0))
+    if (fstat(tree, &want) < 0)
+        return fail(&h);
+    for (int i = 5; has_flag(flags, 'c') && i < plan->ops[0].rec.nfields; i++)
+        if (note_scratch_path(plan->ops[0].rec.fields[i]) < 0)
+            return fail(&h);
+    int dir = S_ISDIR(want.st_mode);
+    int tfd = has_flag(flags, 'c') ? make_mountpoint(dst, dir ? 'd' : 'f', dir ? 0755 : 0644, 1, &h.detail) : open_in_root(dst);
+    if (tfd < 0)
         return fail(&h);
     h.step = "bind";
     h.detail = "";
-    int tfd = open_in_root(dst);
-    if (tfd < 0 || sys_move_mount(tree, "", tfd, "", MOVE_F_EMPTY | MOVE_T_EMPTY) < 0)
+    if (sys_move_mount(tree, "", tfd, "", MOVE_F_EMPTY | MOVE_T_EMPTY) < 0)
         return fail(&h);
+    h.step = "overmount";
+    if (attach_overmount() < 0)
+        return fail(&h);
+    h.step = "bind";
     /* it must have reached the container (root inside may have made its mounts private) */
     int seen = sys_openat2(view, dst[0] == '/' ? dst + 1 : dst, O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     if (seen < 0 || fstat(seen, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {

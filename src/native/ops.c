@@ -98,35 +98,42 @@ static int op_root(struct op_ctx *c)
     return sys_mount_setattr(newroot(), "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, 0);
 }
 
-/* bind SRC DST FLAGS: r recursive, o read-only, f optional source, c create target,
- * b source in the setup tmpfs (not the host), s soft: a target that cannot be made or
- * opened is skipped, d a device node (no nodev). */
-
-/* An idmapped bind: the monitor sent the detached, idmapped tree; move it onto the target. */
-static int bind_idmapped(struct op_ctx *c, const char *flags)
+/* The mount point of a bind: opened confined, or, with flag c, made when missing
+ * (make_mountpoint: never in the image or on the host). */
+static int bind_target(struct op_ctx *c, const char *flags, int dir)
 {
-    struct stat st;
-    c->path = arg(c->op, 0);
-    c->name = "idmap";
-    int tree = recv_fd(c->plan->tree_sock);
-    if (tree < 0 || fstat(tree, &st) < 0)
-        return -1;
-    unsigned long long attr = (has_flag(flags, 'o') ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID;
-    if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0) < 0) {
-        int saved = errno;
-        close(tree);
-        errno = saved;
-        return -1;
-    }
     c->path = arg(c->op, 1);
     c->name = "mkdir";
     c->detail = "bind target";
-    if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0)
+    int fd = has_flag(flags, 'c') ? make_mountpoint(c->path, dir ? 'd' : 'f', dir ? 0755 : 0644, 0, &c->detail)
+                                  : open_in_root(c->path);
+    if (fd >= 0) {
+        c->name = "bind";
+        c->detail = "";
+    }
+    return fd;
+}
+
+/* Puts the detached TREE (consumed) on the bind's target with the bind's attributes:
+ * read-only with o, and nodev and nosuid unless it is one of the explicit device nodes (d). */
+static int attach_bind(struct op_ctx *c, const char *flags, int tree)
+{
+    struct stat st;
+    unsigned long long attr = (has_flag(flags, 'o') ? MOUNT_ATTR_RDONLY : 0) |
+                              (has_flag(flags, 'd') ? 0 : MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+    if (tree < 0)
         return -1;
-    c->detail = "";
-    c->name = "bind";
-    int fd = open_in_root(c->path);
-    int r = fd < 0 ? -1 : sys_move_mount(tree, "", fd, "", 0x4 | 0x40);
+    int r = fstat(tree, &st), fd = -1;
+    if (r == 0 && attr != 0)
+        r = sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0);
+    if (r == 0) {
+        fd = bind_target(c, flags, S_ISDIR(st.st_mode));
+        if (fd < 0 && has_flag(flags, 's')) {
+            close(tree);
+            return 0; /* soft: a default bind that does not fit is left out */
+        }
+        r = fd < 0 ? -1 : sys_move_mount(tree, "", fd, "", MOVE_F_EMPTY | MOVE_T_EMPTY);
+    }
     int saved = errno;
     if (fd >= 0)
         close(fd);
@@ -135,59 +142,25 @@ static int bind_idmapped(struct op_ctx *c, const char *flags)
     return r;
 }
 
+/* bind SRC DST FLAGS [DEV INO]: r recursive, o read-only, f optional source, c create target,
+ * b source in the setup tmpfs (not the host), s soft: a target that cannot be made or
+ * opened is skipped, d a device node (no nodev), i idmapped (the monitor sends the tree). */
 static int op_bind(struct op_ctx *c)
 {
     const char *flags = arg(c->op, 2);
-    char src[4096], target[64];
-    struct stat st;
-    if (has_flag(flags, 'i'))
-        return bind_idmapped(c, flags);
     c->path = arg(c->op, 0);
-    c->name = "bind-source";
+    c->name = has_flag(flags, 'i') ? "idmap" : "bind-source";
+    if (has_flag(flags, 'i'))
+        return attach_bind(c, flags, recv_fd(c->plan->tree_sock));
     int sfd = has_flag(flags, 'b') ? open_source(c->path, 1) : open_checked(c->path, arg(c->op, 3), arg(c->op, 4));
-    if (sfd < 0 || fstat(sfd, &st) < 0) {
-        int saved = errno;
-        if (sfd >= 0)
-            close(sfd);
-        errno = saved;
+    if (sfd < 0)
         return has_flag(flags, 'f') && errno == ENOENT ? 0 : -1;
-    }
-    fd_path(src, sizeof src, sfd);
-    c->path = arg(c->op, 1);
-    c->name = "mkdir";
-    c->detail = "bind target";
-    if (has_flag(flags, 'c') && create_in_root(c->path, S_ISDIR(st.st_mode) ? 'd' : 'f', 0644) < 0) {
-        int saved = errno;
-        close(sfd);
-        errno = saved;
-        return has_flag(flags, 's') ? 0 : -1;
-    }
-    c->name = "bind";
-    int fd = open_in_root(c->path);
-    if (fd < 0) {
-        int saved = errno;
-        close(sfd);
-        errno = saved;
-        return has_flag(flags, 's') && errno == ENOENT ? 0 : -1;
-    }
-    unsigned long mf = MS_BIND | (has_flag(flags, 'r') ? MS_REC : 0);
-    /* nodev and nosuid unless this is one of the explicit device nodes (flag d) */
-    unsigned long long attr = (has_flag(flags, 'o') ? MOUNT_ATTR_RDONLY : 0) |
-                              (has_flag(flags, 'd') ? 0 : MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
-    int r = fd_path(target, sizeof target, fd);
-    if (r == 0)
-        r = mount(src, target, NULL, mf, NULL);
-    if (r == 0 && attr != 0) {
-        int mfd = open_in_root(c->path);
-        r = mfd < 0 ? -1 : sys_mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0);
-        if (mfd >= 0)
-            close(mfd);
-    }
+    unsigned int how = OPEN_TREE_CLONE_ | O_CLOEXEC | AT_EMPTY_PATH | (has_flag(flags, 'r') ? AT_RECURSIVE : 0);
+    int tree = sys_open_tree(sfd, "", how);
     int saved = errno;
-    close(fd);
     close(sfd);
     errno = saved;
-    return r;
+    return tree < 0 ? -1 : attach_bind(c, flags, tree);
 }
 
 static int op_rdonly(struct op_ctx *c)
@@ -251,59 +224,63 @@ static int op_mask(struct op_ctx *c)
     return r;
 }
 
-/* mount FSTYPE DST MSFLAGS DATA: a fresh filesystem; DST is created when missing. */
+/* mount FSTYPE DST MSFLAGS DATA: a fresh filesystem; DST is made when missing (without
+ * writing into the image). A tmpfs mounted here is scratch: mount points may be made in it. */
 static int op_mount(struct op_ctx *c)
 {
     const char *fstype = arg(c->op, 0);
     char target[64];
-    c->path = arg(c->op, 1);
-    c->name = "mkdir";
-    if (create_in_root(c->path, 'd', 0755) < 0)
-        return -1;
-    c->name = "mount";
     long flags;
+    c->path = arg(c->op, 1);
     if (parse_number(arg(c->op, 2), 0, LONG_MAX, &flags) < 0) {
         c->detail = "malformed mount flags";
         errno = EINVAL;
         return -1;
     }
-    int fd = open_in_root(c->path);
+    c->name = "mkdir";
+    int fd = make_mountpoint(c->path, 'd', 0755, 0, &c->detail);
     if (fd < 0)
         return -1;
+    c->name = "mount";
+    c->detail = "";
     int r = fd_path(target, sizeof target, fd);
     if (r == 0)
         r = mount(fstype, target, fstype, (unsigned long)flags, arg(c->op, 3));
     int saved = errno;
     close(fd);
+    if (r == 0 && strcmp(fstype, "tmpfs") == 0) {
+        fd = open_in_root(c->path);
+        r = fd < 0 ? -1 : note_scratch(fd);
+        saved = errno;
+        if (fd >= 0)
+            close(fd);
+    }
     errno = saved;
     return r;
 }
 
-/* mkdir DST MODE FLAGS: s soft (a failure is not an error: a read-only image), f an empty
- * file instead of a directory (the mount point of a file bind), b a bind target. */
+/* mkdir DST MODE FLAGS: a directory the container gets (such as /dev/shm), with exactly
+ * MODE; made only where make_mountpoint may; s soft: a failure is not an error. */
 static int op_mkdir(struct op_ctx *c)
 {
     const char *flags = arg(c->op, 2);
-    c->path = arg(c->op, 0);
-    if (has_flag(flags, 'b'))
-        c->detail = "bind target";
+    char p[64];
     mode_t mode;
+    c->path = arg(c->op, 0);
     if (mode_arg(c, 1, &mode) < 0)
         return -1;
-    if (create_in_root(c->path, has_flag(flags, 'f') ? 'f' : 'd', mode) < 0)
-        return has_flag(flags, 's') ? 0 : -1;
-    if (has_flag(flags, 'f') || has_flag(flags, 'b'))
-        return 0;
-    int fd = open_in_root(c->path);
-    if (fd < 0)
-        return -1;
-    char p[64];
-    fd_path(p, sizeof p, fd);
-    int r = chmod(p, mode);
-    close(fd);
-    return has_flag(arg(c->op, 2), 's') ? 0 : r;
+    int fd = make_mountpoint(c->path, 'd', mode, 0, &c->detail);
+    int r = fd < 0 ? -1 : fd_path(p, sizeof p, fd);
+    if (r == 0)
+        r = chmod(p, mode);
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    return has_flag(flags, 's') ? 0 : r;
 }
 
+/* symlink TARGET PATH: in one of the container's own tmpfs mounts (/dev). */
 static int op_symlink(struct op_ctx *c)
 {
     c->path = arg(c->op, 1);
@@ -316,6 +293,12 @@ static int op_symlink(struct op_ctx *c)
     int dfd = open_in_root_as(parent, O_RDONLY | O_DIRECTORY);
     if (dfd < 0)
         return -1;
+    if (!dir_in_scratch(dfd)) {
+        close(dfd);
+        c->detail = "symlinks are made only in the container's own tmpfs mounts";
+        errno = EROFS;
+        return -1;
+    }
     int r = symlinkat(arg(c->op, 0), dfd, slash ? slash + 1 : c->path);
     int saved = errno;
     close(dfd);
@@ -368,6 +351,14 @@ static int op_loopback(struct op_ctx *c)
     return r;
 }
 
+/* seal: every overmount read-only (what is in them are binds, each with its own flags). */
+static int op_seal(struct op_ctx *c)
+{
+    c->path = "/";
+    c->detail = "overmounts read-only";
+    return seal_overmounts();
+}
+
 /* Leave the host tree behind and make the assembled tree "/". */
 static int op_pivot(struct op_ctx *c)
 {
@@ -393,7 +384,7 @@ static const struct op_kind kinds[] = {
     {"symlink", op_symlink}, {"hostfile", op_hostfile},
     {"hostname", op_hostname},
     {"loopback", op_loopback}, {"pivot", op_pivot},       {"lock", op_lock},
-    {"robind", op_robind},   {"mask", op_mask},
+    {"robind", op_robind},   {"mask", op_mask},         {"seal", op_seal},
 };
 
 int run_ops(struct plan *plan)

@@ -28,6 +28,18 @@ int open_source(const char *path, int from_base);
 int open_checked(const char *path, const char *dev, const char *ino);
 int fd_path(char *buf, size_t n, int fd);
 
+/* overmount.c: mount points made without writing into the image or the host */
+int note_scratch(int fd);
+int note_scratch_path(const char *path);
+int dir_in_scratch(int dfd);
+/* PATH inside the root, O_PATH: opened, or made as KIND ('d' or 'f') with MODE in a scratch
+ * tmpfs or an overmount of its deepest existing ancestor. During setup an overmount is
+ * attached at once (and sealed by seal_overmounts); with LIVE it is built detached, for
+ * attach_overmount once the bind is on it, and the root itself is refused. */
+int make_mountpoint(const char *path, char kind, mode_t mode, int live, const char **detail);
+int seal_overmounts(void);
+int attach_overmount(void);
+
 /* lock.c */
 int op_lock(struct op_ctx *c);
 

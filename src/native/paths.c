@@ -80,60 +80,6 @@ int open_in_root(const char *path)
     return open_in_root_as(path, O_PATH);
 }
 
-/* mkdir -p inside the new root, every parent resolved confined; the last component is
- * made as a directory (kind 'd') or an empty file (kind 'f'). */
-int create_in_root(const char *path, char kind, mode_t mode)
-{
-    char buf[4096];
-    if (strlen(path) >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(buf, path);
-    char *p = buf;
-    while (*p == '/')
-        p++;
-    for (;;) {
-        char *slash = strchr(p, '/');
-        int last = slash == NULL || slash[strspn(slash, "/")] == '\0';
-        if (slash)
-            *slash = '\0';
-        int fd = open_in_root(buf);
-        if (fd >= 0)
-            close(fd);
-        else if (errno == ENOENT) {
-            char *name = strrchr(buf, '/');
-            char parent[4096] = "/";
-            if (name != NULL && name != buf) {
-                memcpy(parent, buf, (size_t)(name - buf));
-                parent[name - buf] = '\0';
-            }
-            name = name ? name + 1 : buf;
-            int pfd = open_in_root(parent);
-            if (pfd < 0)
-                return -1;
-            int r;
-            if (last && kind == 'f') {
-                r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
-                if (r >= 0)
-                    close(r);
-            } else
-                r = mkdirat(pfd, name, last ? mode : 0755);
-            int saved = errno;
-            close(pfd);
-            if (r < 0 && saved != EEXIST) {
-                errno = saved;
-                return -1;
-            }
-        } else
-            return -1;
-        if (last)
-            return 0;
-        *slash = '/';
-        p = slash + 1;
-    }
-}
-
 /* A bind source: a host path (under /oldroot, no symlink followed: the engine resolved it
  * as the caller) or, with from_base, a file in the setup tmpfs. */
 int open_source(const char *path, int from_base)

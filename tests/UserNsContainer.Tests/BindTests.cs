@@ -64,7 +64,7 @@ public sealed class BindTests : ContainerTest
     }
 
     [BusyboxFact]
-    public void TargetsAreCreatedInAReadOnlyImageAndTheImageStaysReadOnly()
+    public void MissingTargetsOfAReadOnlyImageAreProvidedWithoutWritingIntoIt()
     {
         var image = Busybox.Copy("bind-image-" + Guid.NewGuid().ToString("N")[..8]);
         var d = HostDir("img");
@@ -72,17 +72,23 @@ public sealed class BindTests : ContainerTest
             Vars(("image", image), ("d", d)));
         Assert.True(r.Succeeded, string.Join("\n", r.Errors));
         Assert.Equal(new[] { "from-host", "from-host", "image-read-only" }, r.Lines);
-        Assert.True(Directory.Exists(Path.Combine(image, "srv", "data")));   // the mount point, made in the image
-        Assert.True(File.Exists(Path.Combine(image, "etc", "extra.conf")));
+        // the mount points came from overmounts: nothing was made in the image
+        Assert.False(Directory.Exists(Path.Combine(image, "srv")));
+        Assert.False(File.Exists(Path.Combine(image, "etc", "extra.conf")));
     }
 
     [Fact]
-    public void AMissingTargetInTheHostsRootIsRefusedNotCreated()
+    public void AMissingTargetOnTheDefaultRootIsProvidedAndTheHostRootIsUnchanged()
     {
         var d = HostDir("hostroot");
-        var r = TestHost.Run(@"try { Invoke-UserNsContainer -Bind ""${d}:/usnc-not-on-host"" -Command /bin/true } catch { $_.FullyQualifiedErrorId }", Vars(("d", d)));
-        Assert.Equal(new[] { "BindTargetMissing,UserNsContainer.Commands.InvokeUserNsContainerCommand" }, r.Lines);
-        Assert.False(Directory.Exists("/usnc-not-on-host"));
+        var target = "/usnc-not-on-host-" + Guid.NewGuid().ToString("N")[..8];
+        var before = string.Join(",", Directory.GetFileSystemEntries("/").Order());
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Bind ""${d}:$target/deep"" -WorkingDirectory $target/deep -Command sh, -c, 'cat f; test -d /usr/bin && test -e /etc/passwd && echo host-root-entries-still-there'",
+            Vars(("d", d), ("target", target)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "from-host", "host-root-entries-still-there" }, r.Lines);
+        Assert.False(Directory.Exists(target));
+        Assert.Equal(before, string.Join(",", Directory.GetFileSystemEntries("/").Order()));
     }
 
     [BusyboxFact]
@@ -100,13 +106,13 @@ public sealed class BindTests : ContainerTest
         Assert.True(r.Output.Count == 5, string.Join("\n", r.Lines.Concat(r.Errors.Select(e => e.ToString()))));
         Assert.Equal(new[] { "from-host", "from-host", "from-host", "from-host" }, r.Lines.Take(4));
         Assert.Equal("SymlinkRefused,UserNsContainer.Commands.InvokeUserNsContainerCommand", r.Lines[4]);
-        // everything landed inside the image; the host is unchanged
-        Assert.True(Directory.Exists(Path.Combine(image, "usnc-h1")));
-        Assert.True(Directory.Exists(Path.Combine(image, "etc", "usnc-h2")));
-        Assert.True(Directory.Exists(Path.Combine(image, "usnc-h3")));
-        Assert.True(Directory.Exists(Path.Combine(image, "usnc-h4")));
+        // every target landed inside the container's root, made in overmounts: neither the
+        // image nor the host has any of them
         foreach (var p in new[] { "/usnc-h1", "/etc/usnc-h2", "/usnc-h3", "/usnc-h4" })
+        {
             Assert.False(Directory.Exists(p), p);
+            Assert.False(Directory.Exists(image + p), image + p);
+        }
     }
 
     [Fact]

@@ -124,7 +124,7 @@ public sealed class EngineTests
     {
         var noPid = new ContainerSpec { Command = new[] { "/bin/true" }, Namespaces = Namespaces.Parse(new[] { "mnt" }) };
         noPid.Validate(0, 0, null);
-        Assert.Contains(PlanBuilder.Ops(noPid, noPid.Binds), r => r.SequenceEqual(new[] { "op", "bind", "/proc", "/proc", "r" }));
+        Assert.Contains(PlanBuilder.Ops(noPid, noPid.Binds), r => r.SequenceEqual(new[] { "op", "bind", "/proc", "/proc", "rc" }));
 
         var noMnt = new ContainerSpec { Command = new[] { "/bin/true" }, Namespaces = Namespaces.Parse(new[] { "user" }) };
         noMnt.Validate(0, 0, null);

@@ -31,6 +31,18 @@ public sealed class EnterTests : ContainerTest
     }
 
     [Fact]
+    public void EnteringStartsFromTheContainersEnvironmentDirectoryAndUserAsExecDoes()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -HostIdCount 2000 -User 1000 -WorkingDirectory /tmp -Environment @{ FOO = 'from-container'; KEEP = 'kept' }
+            $c | Enter-ContainerNamespace -Command sh, -c, 'echo $FOO $KEEP; pwd; id -u'
+            $c | Enter-ContainerNamespace -Environment @{ FOO = 'overridden'; NEW = 'added' } -WorkingDirectory / -User root -Command sh, -c, 'echo $FOO $KEEP $NEW; pwd; id -u'
+            try { $c | Enter-ContainerNamespace -User no-such-user -Command /bin/true -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }
+            $c | Remove-UserNsContainer -Force");
+        Assert.Equal(new[] { "from-container kept", "/tmp", "1000", "overridden kept added", "/", "0",
+            "UnknownUser,UserNsContainer.Commands.EnterContainerNamespaceCommand" }, r.Lines);
+    }
+
+    [Fact]
     public void ExitCodesAndPassThruBehaveAsInInvoke()
     {
         var r = TestHost.Run(@"$c = New-UserNsContainer

@@ -35,14 +35,60 @@ public abstract class ContainerTest : IDisposable
         }
     }
 
+    /// <summary>Entries of the shared scratch directory that outlive a test, made once on first
+    /// use: the busybox root, the probe and sanitized helper builds, the private state directory.</summary>
+    private static readonly string[] Persistent = { "busybox-root", "state", "probe", "usnc-helper-asan" };
+    private readonly HashSet<string> _scratchBefore = ScratchEntries();
+
+    private static HashSet<string> ScratchEntries() => Directory.EnumerateFileSystemEntries(TestHost.Scratch).ToHashSet();
+
+    /// <summary>Checks that the test left nothing behind, after removing what it did leave (so
+    /// that a failing test does not break the next): its helper processes are killed, its
+    /// state records and scratch files deleted. Then the checks fail the test if there were any.</summary>
     public virtual void Dispose()
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (NewHelperProcesses().Any() && DateTime.UtcNow < deadline)
             Thread.Sleep(20);
-        Assert.Empty(NewHelperProcesses());
+        var helpers = NewHelperProcesses();
+        foreach (var pid in helpers)
+            Kill(pid);
+        var state = StateFiles();
+        foreach (var f in state)
+            File.Delete(f);
+        foreach (var entry in ScratchEntries().Except(_scratchBefore).Where(e => !Persistent.Contains(Path.GetFileName(e))))
+            Remove(entry);
+        Assert.Empty(helpers);
         Assert.Equal(_mountsBefore.OrderBy(x => x), HostMounts().OrderBy(x => x));
-        Assert.Empty(StateFiles());
+        Assert.Empty(state);
+    }
+
+    private static void Kill(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            p.Kill();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // gone already
+        }
+    }
+
+    /// <summary>Deletes a file, symlink or directory tree the test made (never following a symlink).</summary>
+    private static void Remove(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null || !Directory.Exists(path))
+        {
+            File.Delete(path);
+            return;
+        }
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_000_000);
+        foreach (var child in Directory.EnumerateFileSystemEntries(path))
+            Remove(child);
+        Directory.Delete(path);
     }
 
     /// <summary>Mount ids and points of this process's (the host's) mount namespace.</summary>

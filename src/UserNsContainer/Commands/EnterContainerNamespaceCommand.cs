@@ -42,10 +42,10 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
     public string[]? Namespace { get; set; }
 
     [Parameter]
-    public uint User { get; set; }
+    public string User { get; set; } = "";
 
     [Parameter]
-    public uint Group { get; set; }
+    public string Group { get; set; } = "";
 
     [Parameter]
     public string? WorkingDirectory { get; set; }
@@ -87,7 +87,7 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
             throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
                 $"Container '{container.Name}' is {container.State}; only a running container can be entered.", container,
                 container.State == ContainerState.Created ? "Start it first with Start-UserNsContainer." : "Create a new container.");
-        Run(new EnterRequest { TargetPid = container.Pid, TargetStartTime = container.PidStartTime, ContainerName = container.Name });
+        Run(new EnterRequest { TargetPid = container.Pid, TargetStartTime = container.PidStartTime, ContainerName = container.Name, Container = container });
     }
 
     private void Run(EnterRequest request)
@@ -100,9 +100,9 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
         };
         var bound = MyInvocation.BoundParameters;
         if (bound.ContainsKey(nameof(User)))
-            spec.User = User;
+            Arguments.Account(User, id => spec.User = id, name => spec.UserName = name);
         if (bound.ContainsKey(nameof(Group)))
-            spec.Group = Group;
+            Arguments.Account(Group, id => spec.Group = id, name => spec.GroupName = name);
         if (Environment is not null)
             spec.Environment = Arguments.Environment(Environment);
         request.Process = spec;

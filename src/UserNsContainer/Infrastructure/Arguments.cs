@@ -18,7 +18,23 @@ internal static class Arguments
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry e in table)
-            env[e.Key?.ToString() ?? ""] = LanguagePrimitives.ConvertTo<string>(e.Value) ?? "";
+        {
+            var key = e.Key?.ToString() ?? "";
+            if (e.Value is null)
+                throw new UserNsContainer.Engine.InvalidSpecException("InvalidEnvironmentValue", "Environment", key,
+                    "a value for every name ($null is not one; use '' for an empty value, or leave the name out)");
+            env[key] = LanguagePrimitives.ConvertTo<string>(e.Value) ?? "";
+        }
         return env;
+    }
+
+    /// <summary>-User or -Group: a number is an id; anything else a name the container's
+    /// /etc/passwd or /etc/group must define (the engine looks it up).</summary>
+    public static void Account(string value, Action<uint> id, Action<string> name)
+    {
+        if (uint.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            id(n);
+        else
+            name(value);
     }
 }

@@ -58,13 +58,14 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Parameter]
     public string? IdMap { get; set; }
 
-    /// <summary>The main process's uid inside (it must be mapped).</summary>
+    /// <summary>The main process's user inside: a uid (it must be mapped) or a name the container's /etc/passwd defines.</summary>
     [Parameter]
-    public uint User { get; set; }
+    public string User { get; set; } = "";
 
-    /// <summary>The main process's gid inside (it must be mapped); default: the uid's number if mapped, else 0.</summary>
+    /// <summary>The main process's group inside: a gid (it must be mapped) or a name the container's /etc/group defines;
+    /// default: the user's primary group when -User is a name, else the uid's number if mapped, else 0.</summary>
     [Parameter]
-    public uint Group { get; set; }
+    public string Group { get; set; } = "";
 
     /// <summary>Host paths to bind in: 'SOURCE:TARGET[:ro]' strings or hashtables (Source, Target,
     /// ReadOnly, Optional, NoCreate, NonRecursive), mounted in the order given.</summary>
@@ -105,9 +106,9 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
         if (Bind is not null)
             spec.Binds = Terminating(() => BindArgument.Convert(this, Bind, nameof(Bind)));
         if (bound.ContainsKey(nameof(User)))
-            spec.User = User;
+            Arguments.Account(User, id => spec.User = id, name => spec.UserName = name);
         if (bound.ContainsKey(nameof(Group)))
-            spec.Group = Group;
+            Arguments.Account(Group, id => spec.Group = id, name => spec.GroupName = name);
         if (Environment is not null)
             spec.Environment = Arguments.Environment(Environment);
         return spec;
