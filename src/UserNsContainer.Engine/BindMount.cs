@@ -43,10 +43,12 @@ public sealed record BindMount
     /// <paramref name="targetParameter"/> names another: Mount-ContainerBind's -Target).</param>
     public BindMount Validate(string parameter, string? targetParameter = null)
     {
-        if (Target.Length < 2 || Target[0] != '/' || Target.Contains('\0') || !ContainerSpec.FitsPathMax(Target))
-            throw new InvalidSpecException("InvalidBindTarget", targetParameter ?? parameter, Target, "an absolute path inside the container other than /, such as /data, under 4096 bytes");
-        if (Source.Length == 0 || Source[0] != '/' || Source.Contains('\0') || !ContainerSpec.FitsPathMax(Source))
-            throw new InvalidSpecException("InvalidBindSource", parameter, Source, "an absolute host path under 4096 bytes");
+        if (Target.Length < 2 || Target[0] != '/' || ContainerSpec.HasControlCharacter(Target) || !ContainerSpec.FitsPathMax(Target))
+            throw new InvalidSpecException("InvalidBindTarget", targetParameter ?? parameter, Target,
+                "an absolute path inside the container other than /, such as /data, under 4096 bytes, without control characters");
+        if (Source.Length == 0 || Source[0] != '/' || ContainerSpec.HasControlCharacter(Source) || !ContainerSpec.FitsPathMax(Source))
+            throw new InvalidSpecException("InvalidBindSource", parameter, Source,
+                "an absolute host path under 4096 bytes, without control characters");
         if (IdMap && ContainerEngine.CallerUid != 0)
             throw new UserNsContainerException("IdmapNotPermitted", FailureKind.PermissionDenied,
                 $"An idmapped bind of '{Source}' needs root: the kernel lets only a process privileged over a filesystem's " +

@@ -43,9 +43,10 @@ public sealed class ContainerSpec
     /// <summary>The seccomp filter of the main process (and of processes entered later).</summary>
     public SeccompMode Seccomp { get; set; }
 
-    private static readonly Regex NamePattern = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", RegexOptions.CultureInvariant);
-    private static readonly Regex HostnamePattern = new("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", RegexOptions.CultureInvariant);
-    private static readonly Regex EnvNamePattern = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+    // \z, not $: $ also matches before a final newline, and "web\n" is no name
+    private static readonly Regex NamePattern = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\\z", RegexOptions.CultureInvariant);
+    private static readonly Regex HostnamePattern = new("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\z", RegexOptions.CultureInvariant);
+    private static readonly Regex EnvNamePattern = new("^[A-Za-z_][A-Za-z0-9_]*\\z", RegexOptions.CultureInvariant);
 
     /// <summary>True when <paramref name="name"/> is a valid container name.</summary>
     public static bool IsValidName(string name) => NamePattern.IsMatch(name);
@@ -196,9 +197,17 @@ public sealed class ContainerSpec
                 "a root directory needs the mnt namespace: add 'mnt' to -Namespace or drop -RootFs");
         if (RootFs.Length == 0 || !Path.IsPathFullyQualified(RootFs))
             throw new InvalidSpecException("InvalidRootFs", "RootFs", RootFs, "an absolute path to an existing directory");
+        if (HasControlCharacter(RootFs))
+            throw new InvalidSpecException("InvalidRootFs", "RootFs", RootFs, "a path without control characters (newline, NUL, ...)");
+        if (File.Exists(RootFs))
+            throw new InvalidSpecException("RootFsNotDirectory", "RootFs", RootFs,
+                "a directory holding the container's root file system; this is a file (an image archive must be unpacked first)");
         if (!Directory.Exists(RootFs))
-            throw new InvalidSpecException(File.Exists(RootFs) ? "RootFsNotDirectory" : "RootFsNotFound", "RootFs", RootFs,
-                "an existing directory holding the container's root file system (e.g. one made with 'busybox --install' or debootstrap)");
+            throw new InvalidSpecException("RootFsNotFound", "RootFs", RootFs,
+                "an existing directory holding the container's root file system (e.g. one made with 'busybox --install' or debootstrap); nothing is there");
+        if (!Libc.CanRead(RootFs))
+            throw new InvalidSpecException("RootFsUnreadable", "RootFs", RootFs,
+                $"a directory you may list and enter; uid {ContainerEngine.CallerUid} is refused read or search permission on it (or on a directory above it)");
         // resolved as the caller sees it: the helper opens it under /oldroot, where an
         // absolute symlink would point into its setup tmpfs instead
         RootFs = (BindMount.RealPath(RootFs) ?? Path.GetFullPath(RootFs)).TrimEnd('/');
@@ -249,9 +258,9 @@ public sealed class ContainerSpec
     {
         if (WorkingDirectory is null)
             return;
-        if (WorkingDirectory.Length == 0 || WorkingDirectory[0] != '/' || WorkingDirectory.Contains('\0') || !FitsPathMax(WorkingDirectory))
+        if (WorkingDirectory.Length == 0 || WorkingDirectory[0] != '/' || HasControlCharacter(WorkingDirectory) || !FitsPathMax(WorkingDirectory))
             throw new InvalidSpecException("InvalidWorkingDirectory", "WorkingDirectory", WorkingDirectory,
-                "an absolute path inside the container, such as /tmp, under 4096 bytes");
+                "an absolute path inside the container, such as /tmp, under 4096 bytes, without control characters");
     }
 
     private void ValidateEnvironment(string? hostTerm)
@@ -298,6 +307,20 @@ public sealed class ContainerSpec
             return false;
         }
     }
+
+    /// <summary>True when <paramref name="text"/> holds a control character (newline, NUL, escape, ...):
+    /// refused in paths and names, where it would garble /proc/mounts, logs and terminals.</summary>
+    internal static bool HasControlCharacter(string text) => text.Any(char.IsControl);
+
+    /// <summary>The text with control characters shown as \n, \0 or \xNN, for a message.</summary>
+    internal static string Printable(string text) => string.Concat(text.Select(c => c switch
+    {
+        '\n' => "\\n",
+        '\0' => "\\0",
+        '\t' => "\\t",
+        _ when char.IsControl(c) => $"\\x{(int)c:x2}",
+        _ => c.ToString(),
+    }));
 
     /// <summary>True when <paramref name="path"/> fits PATH_MAX (4096 bytes with its NUL).</summary>
     internal static bool FitsPathMax(string path) => Encoding.UTF8.GetByteCount(path) < 4096;

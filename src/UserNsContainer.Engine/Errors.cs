@@ -51,7 +51,8 @@ public sealed class InvalidSpecException : UserNsContainerException
     public string Parameter { get; }
     public object? Value { get; }
 
-    private static string Show(object? v) => v is null ? "nothing" : $"'{v}'";
+    /// <summary>The value as the message shows it: control characters spelled out (\n, \0).</summary>
+    private static string Show(object? v) => v is null ? "nothing" : $"'{ContainerSpec.Printable(v.ToString() ?? "")}'";
 }
 
 /// <summary>A system call made by the engine itself failed.</summary>

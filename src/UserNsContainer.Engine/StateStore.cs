@@ -72,6 +72,10 @@ public sealed class StateStore
             throw new UserNsContainerException("StateDirectoryUnsafe", FailureKind.PermissionDenied,
                 $"The state directory '{path}' is a symlink, is not owned by you, or is open to others (mode {Convert.ToString((int)info.UnixFileMode, 8)}; it must be 700).", path,
                 $"Run 'chmod 700 {path}' if it is yours, or remove it (or set USERNSCONTAINER_STATE_DIR to a private directory), and try again.");
+        if (!Native.Libc.CanWrite(path))
+            throw new UserNsContainerException("StateDirectoryUnusable", FailureKind.PermissionDenied,
+                $"The state directory '{path}' is not writable (mode {Convert.ToString((int)info.UnixFileMode, 8)}): container records cannot be kept there.", path,
+                $"Run 'chmod 700 {path}', or set USERNSCONTAINER_STATE_DIR to a directory of yours.");
     }
 
     public string RecordPath(string id) => Path.Combine(Directory, id + ".json");

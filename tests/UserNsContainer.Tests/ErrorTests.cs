@@ -19,6 +19,15 @@ public sealed class ErrorTests : ContainerTest
         new object[] { "New-UserNsContainer -Command no-such-program-usnc", "CommandNotFound,UserNsContainer.Commands.NewUserNsContainerCommand", "no-such-program-usnc" },
         new object[] { "Invoke-UserNsContainer -Namespace user -RootFs / -Command /bin/true", "RootFsNeedsMountNamespace,UserNsContainer.Commands.InvokeUserNsContainerCommand", "/" },
         new object[] { "Invoke-UserNsContainer -Environment @{ 'A-B' = 1 } -Command /bin/true", "InvalidEnvironmentName,UserNsContainer.Commands.InvokeUserNsContainerCommand", "A-B" },
+        new object[] { "Invoke-UserNsContainer -Environment @{ EMPTY = $null } -Command /bin/true", "InvalidEnvironmentValue,UserNsContainer.Commands.InvokeUserNsContainerCommand", "EMPTY" },
+        new object[] { "Invoke-UserNsContainer -Bind @{ Source = '/etc'; Target = '/x'; ReadOnyl = $true } -Command /bin/true", "InvalidBindKey,UserNsContainer.Commands.InvokeUserNsContainerCommand", "ReadOnyl" },
+        new object[] { "New-UserNsContainer -Name \"web`n\"", "InvalidName,UserNsContainer.Commands.NewUserNsContainerCommand", "web\\n" },
+        new object[] { "Invoke-UserNsContainer -Hostname \"box`n\" -Command /bin/true", "InvalidHostname,UserNsContainer.Commands.InvokeUserNsContainerCommand", "box\\n" },
+        new object[] { "Invoke-UserNsContainer -WorkingDirectory \"/tmp`nx\" -Command /bin/true", "InvalidWorkingDirectory,UserNsContainer.Commands.InvokeUserNsContainerCommand", "/tmp\\nx" },
+        new object[] { "Invoke-UserNsContainer -Bind \"/etc:/x`0y\" -Command /bin/true", "InvalidBindTarget,UserNsContainer.Commands.InvokeUserNsContainerCommand", "/x\\0y" },
+        new object[] { "Invoke-UserNsContainer -RootFs \"/tmp`n\" -Command /bin/true", "InvalidRootFs,UserNsContainer.Commands.InvokeUserNsContainerCommand", "/tmp\\n" },
+        new object[] { "Invoke-UserNsContainer -User no-such-user-usnc -Command /bin/true", "UnknownUser,UserNsContainer.Commands.InvokeUserNsContainerCommand", "no-such-user-usnc" },
+        new object[] { "Invoke-UserNsContainer -Group no-such-group-usnc -Command /bin/true", "UnknownGroup,UserNsContainer.Commands.InvokeUserNsContainerCommand", "no-such-group-usnc" },
     };
 
     [Theory]
@@ -32,7 +41,45 @@ public sealed class ErrorTests : ContainerTest
         Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, record.CategoryInfo.Category);
         Assert.Contains($"'{value}'", record.Exception.Message);
         Assert.Contains("-", record.Exception.Message);
-        Assert.False(string.IsNullOrEmpty(record.ErrorDetails?.RecommendedAction));
+        var action = record.ErrorDetails?.RecommendedAction;
+        Assert.False(string.IsNullOrEmpty(action));
+        Assert.DoesNotContain(action!, record.Exception.Message);   // a fix, not the message again
+        Assert.DoesNotContain(record.Exception.Message.Split(": ", 2)[1], action!);
+    }
+
+    [Fact]
+    public void AMissingRootAFileAndAnUnreadableOneReadDifferently()
+    {
+        // /root is root's and closed: an ordinary user may not list it (root may list anything)
+        var roots = TestHost.Uid == 0 ? "'/nonexistent/usnc', '/etc/hostname'" : "'/nonexistent/usnc', '/etc/hostname', '/root'";
+        var r = TestHost.Run(@"foreach ($root in " + roots + @") {
+                try { Invoke-UserNsContainer -RootFs $root -Command /bin/true } catch { $_.FullyQualifiedErrorId.Split(',')[0]; $_.Exception.Message }
+            }");
+        Assert.Equal("RootFsNotFound", r.Lines[0]);
+        Assert.Contains("nothing is there", r.Lines[1]);
+        Assert.Equal("RootFsNotDirectory", r.Lines[2]);
+        Assert.Contains("this is a file", r.Lines[3]);
+        Assert.NotEqual(r.Lines[1].Split(": ", 2)[1], r.Lines[3].Split(": ", 2)[1]);
+        if (TestHost.Uid != 0)
+        {
+            Assert.Equal("RootFsUnreadable", r.Lines[4]);
+            Assert.Contains("read or search permission", r.Lines[5]);
+        }
+    }
+
+    [UnprivilegedFact]
+    public void AStateDirectoryYouCannotWriteIsNamedWithTheVariableThatMovesIt()
+    {
+        var dir = Path.Combine(TestHost.Scratch, "ro-state-" + System.Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (System.IO.UnixFileMode)0b101_000_000);
+        var r = TestHost.Run(@"$saved = $env:USERNSCONTAINER_STATE_DIR
+            $env:USERNSCONTAINER_STATE_DIR = $dir
+            try { New-UserNsContainer } catch { $_.FullyQualifiedErrorId.Split(',')[0]; $_.Exception.Message; $_.ErrorDetails.RecommendedAction }
+            finally { $env:USERNSCONTAINER_STATE_DIR = $saved }", new Dictionary<string, object?> { ["dir"] = dir });
+        Assert.Equal("StateDirectoryUnusable", r.Lines[0]);
+        Assert.Contains(dir, r.Lines[1]);
+        Assert.Contains("USERNSCONTAINER_STATE_DIR", r.Lines[2]);
     }
 
     [Fact]
@@ -54,6 +101,7 @@ public sealed class ErrorTests : ContainerTest
         var record = Assert.IsType<System.Management.Automation.ErrorRecord>(Assert.Single(r.Output).BaseObject);
         Assert.Equal("WorkingDirectoryUnusable,UserNsContainer.Commands.InvokeUserNsContainerCommand", record.FullyQualifiedErrorId);
         Assert.Contains("chdir '/no/such/dir'", record.Exception.Message);
+        Assert.DoesNotContain("step", record.Exception.Message);   // nothing users cannot act on
         Assert.Contains("errno 2", record.Exception.Message);
         Assert.Equal("/no/such/dir", record.TargetObject);
     }

@@ -62,6 +62,16 @@ internal static unsafe partial class Libc
     public static partial int isatty(int fd);
     [LibraryImport(C, SetLastError = true)]
     public static partial uint geteuid();
+    [LibraryImport(C, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int access(string path, int mode);
+
+    private const int R_OK = 4, W_OK = 2, X_OK = 1;
+
+    /// <summary>access(2) W_OK|X_OK: the caller may create files in the directory.</summary>
+    public static bool CanWrite(string dir) => access(dir, W_OK | X_OK) == 0;
+
+    /// <summary>access(2) R_OK|X_OK: the caller may list the directory and reach what is in it.</summary>
+    public static bool CanRead(string dir) => access(dir, R_OK | X_OK) == 0;
     [LibraryImport(C, SetLastError = true)]
     public static partial uint getegid();
 

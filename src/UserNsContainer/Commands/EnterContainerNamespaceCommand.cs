@@ -104,7 +104,7 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
         if (bound.ContainsKey(nameof(Group)))
             Arguments.Account(Group, id => spec.Group = id, name => spec.GroupName = name);
         if (Environment is not null)
-            spec.Environment = Arguments.Environment(Environment);
+            spec.Environment = Terminating(() => Arguments.Environment(Environment));
         request.Process = spec;
         request.Namespaces = Namespace;
         var target = request.ContainerName is null ? $"process {request.TargetPid}" : $"{request.ContainerName} (pid {request.TargetPid})";

@@ -7,7 +7,7 @@ using UserNsContainer.Engine;
 namespace UserNsContainer.Commands;
 
 /// <summary>Turns -Bind values into binds: 'SOURCE:TARGET[:ro]' strings or hashtables with
-/// Source, Target, ReadOnly, Optional, NoCreate, NonRecursive. Relative sources are
+/// Source, Target, ReadOnly, Optional, NoCreate, NonRecursive, IdMap. Relative sources are
 /// resolved against the current PowerShell location.</summary>
 internal static class BindArgument
 {
@@ -20,7 +20,7 @@ internal static class BindArgument
             var bind = value switch
             {
                 string s => BindMount.Parse(s, parameter),
-                IDictionary d => new BindMount
+                IDictionary d => CheckKeys(d, parameter) ?? new BindMount
                 {
                     Source = Arguments.Get(d, "Source")?.ToString() ?? "",
                     Target = Arguments.Get(d, "Target")?.ToString() ?? "",
@@ -42,6 +42,19 @@ internal static class BindArgument
     public static string HostPath(PSCmdlet cmdlet, string path) =>
         path.Length == 0 || path.StartsWith('/') ? path : cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+
+    private static readonly string[] Keys = { "Source", "Target", "ReadOnly", "Optional", "NoCreate", "NonRecursive", "IdMap" };
+
+    /// <summary>Refuses a key that is not a bind setting (a typo such as 'ReadOnyl' would
+    /// otherwise be dropped and the bind made read-write); null when all are known.</summary>
+    private static BindMount? CheckKeys(IDictionary d, string parameter)
+    {
+        foreach (var key in d.Keys)
+            if (!Keys.Contains(key?.ToString() ?? "", System.StringComparer.OrdinalIgnoreCase))
+                throw new InvalidSpecException("InvalidBindKey", parameter, key?.ToString(),
+                    $"hashtable keys among {string.Join(", ", Keys)}");
+        return null;
+    }
 
     private static bool Flag(IDictionary d, string key) => Arguments.Get(d, key) is { } v && LanguagePrimitives.IsTrue(v);
 }

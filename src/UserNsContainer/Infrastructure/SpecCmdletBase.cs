@@ -110,7 +110,7 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
         if (bound.ContainsKey(nameof(Group)))
             Arguments.Account(Group, id => spec.Group = id, name => spec.GroupName = name);
         if (Environment is not null)
-            spec.Environment = Arguments.Environment(Environment);
+            spec.Environment = Terminating(() => Arguments.Environment(Environment));
         return spec;
     }
 }
