@@ -15,9 +15,9 @@ $prose = @{
   Description = "Creates a container (by default: new user, mnt, pid, ipc, uts, net and cgroup namespaces; the caller mapped to root; the host's / bound read-only with fresh /proc, /dev, /tmp and /run), runs -Command in it and removes it when the command ends, like bwrap, ch-run or Guix's call-with-container.`n`nStandard output lines flow into the pipeline as strings as they arrive. Standard error reaches the error stream the way a native command's does: 2>&1 captures it, and it never makes a successful run fail. The exit code lands in `$LASTEXITCODE (128+N when signal N ended the command). At a console, a command whose output goes straight to the screen gets the terminal (a shell, an editor), as native commands do; without -Command that is /bin/sh.`n`nThe container dies with the PowerShell process that runs it; Ctrl+C ends it at once. Bad input is refused before anything is created, and a failed setup step reports the step, operation, path and errno, leaving nothing behind."
   Examples = @(
    @('Invoke-UserNsContainer -Command sh, -c, ''id; cat /proc/self/uid_map''', 'Shows that the caller is root inside, mapped from its own uid (size 1).'),
-   @('Invoke-UserNsContainer -RootFs ./rootfs -Writable -Environment @{ LANG = ''C.UTF-8'' } -Command make, -C, /src', 'Runs make in a directory root file system, read-write, with one extra environment variable.'),
+   @('Invoke-UserNsContainer -RootFs ./rootfs -Bind ./src:/src -WorkingDirectory /src -Environment @{ LANG = ''C.UTF-8'' } -Command ./build.sh', 'Runs ./build.sh from the host directory ./src, bound at /src, in a directory root file system, with one extra environment variable. A relative command is found from -WorkingDirectory, as exec finds it.'),
    @('$h = Invoke-UserNsContainer -PassThru -Command sh, -c, ''exit 3''; $h.ExitCode', 'Emits the finished handle after the output; its ExitCode is 3, as is $LASTEXITCODE.'),
-   @('Invoke-UserNsContainer -JoinTag job42 -JoinCount 4 -Command ./rank.sh', 'Run in four processes: all four ranks share one container; the last one out removes it.'))
+   @('Invoke-UserNsContainer -JoinTag job42 -JoinCount 4 -Bind ./job:/job -WorkingDirectory /job -Command ./rank.sh', 'Run in four processes (four ranks of a job): all four share one container; the last one out removes it.'))
   Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs).'
   Outputs = 'System.String, UserNsContainer.ContainerHandle'; OutputsText = 'One string per line of the container''s standard output; with -PassThru, the finished container''s handle.' }
  'New-UserNsContainer' = @{
@@ -56,10 +56,10 @@ $prose = @{
   Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the stopped container.' }
  'Enter-ContainerNamespace' = @{
   Synopsis = 'Runs a command inside a running container''s namespaces, like nsenter or docker exec.'
-  Description = "Starts a helper that opens the target's /proc/PID/ns files, joins the user namespace first, then ipc, uts, net, pid and cgroup, and the mount namespace last (the order the kernel requires; pwsh cannot do it itself because it is multithreaded), skips namespaces already shared, forks after joining the pid namespace, becomes root inside (or -User) and execs -Command. Output and exit code behave as with Invoke-UserNsContainer: stdout lines into the pipeline, stderr capturable with 2>&1, the exit code in `$LASTEXITCODE, -PassThru for a result object. At a console, a command whose output goes straight to the screen gets the terminal (a shell, an editor); without -Command that is /bin/sh.`n`nA container that is not running, a pid reused since the handle was made, a program missing in the container, or another user's process (whose namespace files the kernel does not let you open) each give an error that says so. Root may enter any container and becomes its root."
+  Description = "Starts a helper that opens the target's /proc/PID/ns files, joins the user namespace first, then ipc, uts, net, pid and cgroup, and the mount namespace last (the order the kernel requires; pwsh cannot do it itself because it is multithreaded), skips namespaces already shared, forks after joining the pid namespace, takes the container's user and execs -Command. Like docker and podman exec, the process starts from the container's own -Environment, -WorkingDirectory and -User; -Environment adds or overrides variables, -WorkingDirectory and -User (a uid or a name in the container's /etc/passwd) replace them. Output and exit code behave as with Invoke-UserNsContainer: stdout lines into the pipeline, stderr capturable with 2>&1, the exit code in `$LASTEXITCODE, -PassThru for a result object. At a console, a command whose output goes straight to the screen gets the terminal (a shell, an editor); without -Command that is /bin/sh.`n`nA container that is not running, a pid reused since the handle was made, a program missing in the container, or another user's process (whose namespace files the kernel does not let you open) each give an error that says so. Root may enter any container and becomes its root."
   Examples = @(
-   @('Get-UserNsContainer -Name web | Enter-ContainerNamespace -Command cat, /etc/hostname', 'Runs cat inside the web container.'),
-   @('Enter-ContainerNamespace -ProcessId 4242 -Namespace user, mnt -Command ls, /', 'Joins only the user and mount namespaces of process 4242.'),
+   @('Get-UserNsContainer -Name web | Enter-ContainerNamespace -Command hostname', 'Runs hostname inside the web container: web.'),
+   @('Enter-ContainerNamespace -ProcessId (Get-UserNsContainer -Name web).Pid -Namespace user, mnt -Command ls, /', 'Joins only the user and mount namespaces of a process (here the init of web; any process of yours, or any as root).'),
    @('Enter-ContainerNamespace -Name web', 'At a console: a shell inside the container on your terminal.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'System.String, UserNsContainer.Commands.EnterResult'; OutputsText = 'One string per line of standard output; with -PassThru, the result (joined namespaces, exit code).' }
@@ -68,13 +68,13 @@ $prose = @{
   Description = "On a Created container (New-UserNsContainer -NoStart) the bind joins the plan and is mounted at Start-UserNsContainer, after the binds given earlier. On a running container it is bound live: a helper joins the container's outer user namespace, clones the source from a private copy of the host's mount tree, makes it read-only there if asked, copies it into the container's nested user namespace (which makes the kernel lock it, so -ReadOnly holds even against root inside), and moves it onto the target.`n`nThe source is resolved on the host as you (symlinks followed as you see them); the target is resolved inside the container root with openat2(RESOLVE_IN_ROOT), so a symlink in the image cannot redirect the bind out of it. A missing target is created as a directory or an empty file to match the source: in an image while it is still writable (at start), under the container's /tmp or /run, but never in the host's root. The container's handle lists its binds (Binds)."
   Examples = @(
    @('New-UserNsContainer -NoStart -RootFs ./rootfs | Mount-ContainerBind -Source ./src -Target /src -ReadOnly -PassThru | Start-UserNsContainer', 'Mounts the sources read-only at start.'),
-   @('Get-UserNsContainer -Name web | Mount-ContainerBind -Source /var/cache/pkgs -Target /tmp/pkgs', 'Attaches a directory to a running container.'))
+   @('Get-UserNsContainer -Name web | Mount-ContainerBind -Source /var/cache/apt -Target /tmp/pkgs -ReadOnly', 'Attaches a host directory, read-only, to the running container web. A missing target is made without writing into the image (docs/design.md: overmounts).'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the container.' }
  'Dismount-ContainerBind' = @{
   Synopsis = 'Removes a bind: from a Created container''s plan, or live from a running container.'
   Description = 'Drops the bind at -Target from the plan of a Created container, or detaches a bind that Mount-ContainerBind added to a running container. Binds mounted when the container started are locked by the kernel for the container''s life (that is what makes them hold against root inside); removing one of those is a BindLocked error.'
-  Examples = @(@('Get-UserNsContainer -Name web | Dismount-ContainerBind -Target /tmp/pkgs', 'Detaches the live bind.'))
+  Examples = @(@('$c = Get-UserNsContainer -Name web; $c | Mount-ContainerBind -Source /var/cache/apt -Target /tmp/pkgs; $c | Dismount-ContainerBind -Target /tmp/pkgs', 'Binds a directory into the running container web, then detaches it again.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the container.' }
  'Set-IdMap' = @{
@@ -82,7 +82,7 @@ $prose = @{
   Description = "Writes /proc/PID/uid_map and gid_map while the container's init waits before any mount (New-UserNsContainer -NoStart), so that Start-UserNsContainer releases a container with these maps. With -ProcessId it maps any process of yours that sits in a user namespace without maps, such as one started by 'unshare --user'.`n`nRoot writes the maps directly. An ordinary user writes a map of only its own id directly (for gids after denying setgroups) and anything else through newuidmap/newgidmap, after checking the ids against /etc/subuid and /etc/subgid. Every refusal names the fix: the exact subuid line to add, the package to install, the setuid bit to set. Maps can be written once; a second, different map is an IdMapAlreadyWritten error."
   Examples = @(
    @('New-UserNsContainer -NoStart -RootFs ./rootfs | Set-IdMap -UidMap 0:100000:65536 -GidMap 0:100000:65536 -PassThru | Start-UserNsContainer', 'As root: a container whose root is host uid 100000.'),
-   @('$p = (Start-Process unshare -ArgumentList ''--user'', ''sleep'', ''60'' -PassThru).Id; Set-IdMap -ProcessId $p -UidMap "0:$(id -u):1" -GidMap "0:$(id -g):1"', 'Maps a process that unshare put in a new user namespace.'))
+   @('$p = [System.Diagnostics.Process]::Start(''unshare'', ''--user sleep 60''); [System.Threading.Thread]::Sleep(200); Set-IdMap -ProcessId $p.Id -UidMap "0:$(id -u):1" -GidMap "0:$(id -g):1"; $p.Kill()', 'Maps a process that unshare put in a new user namespace, then ends it.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the container with its maps recorded.' }
  'Get-IdMap' = @{
@@ -90,7 +90,7 @@ $prose = @{
   Description = 'Returns the uid and gid maps the kernel holds for the container''s init (or, once it has exited, the maps recorded on its handle), or those of any process with -ProcessId. With -HostId it returns the id that host id appears as inside; with -ContainerId, the host id behind an id inside; an id outside the map translates to the overflow id (65534). -Kind Gid translates through the gid map.'
   Examples = @(
    @('Get-UserNsContainer -Name build | Get-IdMap', 'Shows the build container''s maps.'),
-   @('$c | Get-IdMap -HostId 100005', 'Prints 5 for a container mapped 0:100000:65536.'))
+   @('New-UserNsContainer -Name mapped -UidMap 0:100000:65536 -GidMap 0:100000:65536 | Get-IdMap -HostId 100005', 'As root (or with the /etc/subuid range 100000:65536): prints 5, the id inside that host uid 100005 appears as.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'UserNsContainer.Commands.ProcessIdMap, System.UInt32'; OutputsText = 'The maps, or the translated id.' }
  'Remove-UserNsContainer' = @{
@@ -101,7 +101,7 @@ $prose = @{
   Outputs = 'None'; OutputsText = 'Nothing.' }
 }
 $paramText = @{
- Command = 'The program to run, then its arguments. A name without a slash is looked up on the container''s PATH inside the root, before anything is created.'
+ Command = 'The program to run, then its arguments. A name without a slash is looked up on the container''s PATH inside the root, a relative path with a slash from -WorkingDirectory, as exec does, before anything is created.'
  RootFs = 'A directory holding the container''s root file system. By default the host''s / is bound read-only.'
  Name = 'The container''s name: 1 to 63 letters, digits, ''_'', ''.'', ''-''. Unique per user; by default the container''s Id.'
  Namespace = 'The namespaces to create, from user, mnt, pid, ipc, uts, net, cgroup; user is always created. Namespaces left out are shared with the caller.'
@@ -120,8 +120,12 @@ $paramText = @{
  GidMap = 'Gid ranges, written as for -UidMap.'
  HostIdCount = 'Map container ids 0..n-1 (Guix''s host-uids): root from its own id upward, an ordinary user 0 to itself and the rest from its /etc/subuid range.'
  IdMap = 'Auto: 0 to you and 1..65536 to your /etc/subuid and /etc/subgid range, so a whole distribution works inside.'
- User = 'The uid the main process runs as inside; it must be mapped. Listed in the synthesized /etc/passwd.'
- Group = 'The gid the main process runs as inside; it must be mapped. Default: the -User number if mapped, else 0.'
+ User = 'The user the main process runs as inside: a uid (it must be mapped) or a name the container''s /etc/passwd defines (the image''s own, or the synthesized one with root and nobody).'
+ Group = 'The group the main process runs as inside: a gid (it must be mapped) or a name the container''s /etc/group defines. Default: the user''s primary group when -User is a name, else the -User number if mapped, else 0.'
+ 'Enter-ContainerNamespace/User' = 'The user to run as: a uid or a name the container''s /etc/passwd defines. Default: the container''s -User (root when it had none), as docker exec does.'
+ 'Enter-ContainerNamespace/Group' = 'The group to run as: a gid or a name the container''s /etc/group defines. Default: the user''s primary group for a name, else the container''s -Group.'
+ 'Enter-ContainerNamespace/Environment' = 'Variables added to, or overriding, the container''s own environment (its -Environment), which the entered process starts from, as with docker exec.'
+ 'Enter-ContainerNamespace/WorkingDirectory' = 'The absolute path inside the container to start in. Default: the container''s -WorkingDirectory, else /.'
  ProcessId = 'A process (of yours) to act on instead of a container.'
  HostId = 'A host id to translate to the id it appears as inside.'
  ContainerId = 'An id inside to translate to the host id behind it.'

@@ -18,6 +18,15 @@ Describe 'Enter-ContainerNamespace' {
         $out | Should -Be @('pester-enter', 'mark', 'usnc-helper', '0')
     }
 
+    It 'starts from the container''s environment and working directory, as docker exec does' {
+        $c = New-UserNsContainer -WorkingDirectory /tmp -Environment @{ FROM = 'container' }
+        try {
+            $c | Enter-ContainerNamespace -Command sh, -c, 'echo $FROM; pwd' | Should -Be @('container', '/tmp')
+            $c | Enter-ContainerNamespace -Environment @{ FROM = 'enter' } -Command sh, -c, 'echo $FROM' | Should -Be 'enter'
+        }
+        finally { $c | Remove-UserNsContainer -Force }
+    }
+
     It 'sets $LASTEXITCODE and returns a result with -PassThru' {
         $r = $script:C | Enter-ContainerNamespace -PassThru -Command sh, -c, 'exit 4'
         $LASTEXITCODE | Should -Be 4

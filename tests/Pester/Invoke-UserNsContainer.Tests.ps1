@@ -75,6 +75,16 @@ Describe 'Invoke-UserNsContainer' {
         Invoke-UserNsContainer -RootFs $root -Command cat, /etc/marker | Should -Be 'busybox-root'
     }
 
+    It 'binds to targets the image lacks without writing into it' -Skip:(-not $script:HasBusybox) {
+        $root = New-BusyboxRoot -Path (Join-Path $TestDrive 'untouched')
+        $before = Get-ChildItem -Recurse -Force $root | ForEach-Object { "$($_.FullName) $($_.Length) $($_.LastWriteTimeUtc.Ticks)" }
+        Invoke-UserNsContainer -RootFs $root -Bind "$($TestDrive):/srv/data:ro" -WorkingDirectory /srv/data -Command sh, -c, 'test -d /srv/data && pwd' |
+            Should -Be '/srv/data'
+        $after = Get-ChildItem -Recurse -Force $root | ForEach-Object { "$($_.FullName) $($_.Length) $($_.LastWriteTimeUtc.Ticks)" }
+        $after | Should -Be $before
+        Test-Path (Join-Path $root 'srv') | Should -BeFalse
+    }
+
     It 'shares the namespaces left out of -Namespace' {
         $hostNet = (Get-Item /proc/self/ns/net).Target
         Invoke-UserNsContainer -Namespace user, mnt -Command readlink, /proc/self/ns/net | Should -Be $hostNet

@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>Every PowerShell example in README.md and docs/cmdlets runs as written: each block
+/// in a fresh runspace, in a directory set up as the README says (./rootfs, ./src, ./site,
+/// ./out), with the containers web and build running where an example refers to them without
+/// making them. An example fails on any error but the documented one for a caller without a
+/// /etc/subuid range.</summary>
+public sealed class DocExampleTests : ContainerTest
+{
+    /// <summary>Examples that need more than one PowerShell process: JoinTests runs four peers.</summary>
+    private static readonly string[] ManyProcesses = { "-JoinCount 4" };
+
+    public static TheoryData<string, int> Examples()
+    {
+        var data = new TheoryData<string, int>();
+        var files = new[] { "README.md" }.Concat(Directory.EnumerateFiles(Path.Combine(TestHost.RepoRoot, "docs", "cmdlets"), "*.md")
+            .Select(f => Path.GetRelativePath(TestHost.RepoRoot, f)).Order(StringComparer.Ordinal));
+        foreach (var file in files)
+        {
+            var blocks = Blocks(file);
+            for (int i = 0; i < blocks.Count; i++)
+                if (!ManyProcesses.Any(blocks[i].Contains))
+                    data.Add(file, i);
+        }
+        return data;
+    }
+
+    private static List<string> Blocks(string file) =>
+        Regex.Matches(File.ReadAllText(Path.Combine(TestHost.RepoRoot, file)), "```powershell\n(.*?)```", RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value).ToList();
+
+    /// <summary>The README's setup: a busybox root, ./src with build.sh, ./site, and ./out (the built module).</summary>
+    private static string Fixture()
+    {
+        var dir = Path.Combine(TestHost.Scratch, "examples-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        using (var p = Process.Start(new ProcessStartInfo("cp", new[] { "-a", Busybox.RootFs, Path.Combine(dir, "rootfs") }))!)
+            p.WaitForExit();
+        Directory.CreateDirectory(Path.Combine(dir, "src"));
+        File.WriteAllText(Path.Combine(dir, "src", "build.sh"), "#!/bin/sh\necho built in $(pwd)\n");
+        File.SetUnixFileMode(Path.Combine(dir, "src", "build.sh"), (UnixFileMode)0b111_101_101);
+        Directory.CreateDirectory(Path.Combine(dir, "site"));
+        File.WriteAllText(Path.Combine(dir, "site", "index.html"), "hello\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "out"), Path.Combine(TestHost.RepoRoot, "out"));
+        return dir;
+    }
+
+    /// <summary>Stand-ins for the two non-core cmdlets the examples use (real pwsh has them;
+    /// this host has only Microsoft.PowerShell.Core).</summary>
+    private const string Shims = @"
+        if (-not (Get-Command Get-Content -ErrorAction Ignore)) { function Get-Content([string] $Path) { [System.IO.File]::ReadAllLines((Join-Path $PWD $Path)) } }
+        if (-not (Get-Command Select-Object -ErrorAction Ignore)) {
+            function Select-Object { param([Parameter(ValueFromPipeline)] $InputObject, [Parameter(Position = 0)] [string[]] $Property)
+                process { $o = [ordered]@{}; foreach ($p in $Property) { $o[$p] = $InputObject.$p }; [pscustomobject]$o } } }
+        if (-not (Get-Command Join-Path -ErrorAction Ignore)) { function Join-Path($a, $b) { if ($b.StartsWith('/')) { $b } else { ""$a/$b"" } } }
+    ";
+
+    [RootTheory("the examples map 0:100000:65536, which root may write and an ordinary user only with that /etc/subuid range")]
+    [MemberData(nameof(Examples))]
+    public void TheExampleRunsAsWritten(string file, int index)
+    {
+        var block = Blocks(file)[index];
+        var dir = Fixture();
+        var prelude = Shims + $"$null = $ExecutionContext.SessionState.Path.SetLocation('{dir}')\n"; // Set-Location is not a Core cmdlet
+        foreach (var name in new[] { "web", "build" })
+            if (Regex.IsMatch(block, $"-Name {name}\\b") && !block.Contains($"New-UserNsContainer -Name {name}"))
+                prelude += name == "web"
+                    ? "$null = New-UserNsContainer -Name web -RootFs ./rootfs -Command httpd, -f, -h, /tmp\n"
+                    : "$null = New-UserNsContainer -Name build -Command sleep, 60\n";
+        var r = TestHost.Run(prelude + block + "\nGet-UserNsContainer | Remove-UserNsContainer -Force");
+        var hasRange = Engine.SubordinateIds.For("/etc/subuid", Engine.SubordinateIds.UserName(TestHost.Uid), TestHost.Uid).Count > 0;
+        var errors = r.Errors.Where(e => hasRange || !e.FullyQualifiedErrorId.StartsWith("SubordinateIdsMissing,", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0 && r.Terminating is null,
+            $"{file} example {index + 1}:\n{block}\nerrors: {string.Join("\n", errors.Select(e => e.FullyQualifiedErrorId + ": " + e))}\n{r.Terminating}\noutput: {r.Text}");
+    }
+}
+
+/// <summary>A theory that needs root (see <see cref="RootFactAttribute"/>).</summary>
+public sealed class RootTheoryAttribute : TheoryAttribute
+{
+    public RootTheoryAttribute(string why)
+    {
+        if (Engine.ContainerEngine.CallerUid != 0)
+            Skip = $"needs root ({why}); .ci/run runs it in its root pass";
+    }
+}
