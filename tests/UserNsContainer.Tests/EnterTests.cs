@@ -73,7 +73,7 @@ public sealed class EnterTests : ContainerTest
     [Fact]
     public void EnteringAnUnshareProcessByProcessId()
     {
-        using var p = Process.Start(new ProcessStartInfo("unshare", new[] { "-Urm", "sh", "-c", "mkdir -p /tmp/usnc-probe-dir && mount -t tmpfs x /tmp/usnc-probe-dir && touch /tmp/usnc-probe-dir/inside && exec sleep 60" }))!;
+        using var p = Track(Process.Start(new ProcessStartInfo("unshare", new[] { "-Urm", "sh", "-c", "mkdir -p /tmp/usnc-probe-dir && mount -t tmpfs x /tmp/usnc-probe-dir && touch /tmp/usnc-probe-dir/inside && exec sleep 60" }))!);
         try
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
@@ -126,7 +126,7 @@ public sealed class EnterTests : ContainerTest
     [RootFact("entering another user's container; the unprivileged pass tests the refusal")]
     public void RootEntersAnOrdinaryUsersContainerAsItsRoot()
     {
-        using var p = Process.Start(new ProcessStartInfo("runuser", new[] { "-u", "nobody", "--", "unshare", "-Ur", "sleep", "60" }))!;
+        using var p = Track(Process.Start(new ProcessStartInfo("runuser", new[] { "-u", "nobody", "--", "unshare", "-Ur", "sleep", "60" }))!);
         try
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);

@@ -146,7 +146,7 @@ public sealed class IdMapTests : ContainerTest
     [Fact]
     public void SetIdMapWritesTheMapOfAnUnshareUserProcess()
     {
-        using var p = Process.Start(new ProcessStartInfo("unshare", new[] { "--user", "sleep", "30" }))!;
+        using var p = Track(Process.Start(new ProcessStartInfo("unshare", new[] { "--user", "sleep", "30" }))!);
         try
         {
             var ours = new FileInfo("/proc/self/ns/user").LinkTarget;

@@ -17,11 +17,11 @@ public sealed class JoinTests : ContainerTest
         var script = Path.Combine(TestHost.Scratch, "peer.ps1");
         File.WriteAllText(script, "Invoke-UserNsContainer -JoinTag ranks -JoinCount 4 -JoinTimeout 60 -Command sh, -c, 'readlink /proc/self/ns/mnt; readlink /proc/self/ns/pid; echo rank-done'\n\"exit=$LASTEXITCODE\"\n");
         File.SetUnixFileMode(script, (UnixFileMode)0b110_100_100);
-        var peers = Enumerable.Range(0, 4).Select(_ => Process.Start(new ProcessStartInfo("dotnet", new[] { Shell, script })
+        var peers = Enumerable.Range(0, 4).Select(_ => Track(Process.Start(new ProcessStartInfo("dotnet", new[] { Shell, script })
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        })!).ToList();
+        })!)).ToList();
         var outputs = peers.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToList();
         foreach (var p in peers)
             Assert.True(p.WaitForExit(90_000), "a peer did not finish");

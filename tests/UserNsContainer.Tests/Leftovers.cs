@@ -45,8 +45,30 @@ public abstract class ContainerTest : IDisposable
     /// <summary>Checks that the test left nothing behind, after removing what it did leave (so
     /// that a failing test does not break the next): its helper processes are killed, its
     /// state records and scratch files deleted. Then the checks fail the test if there were any.</summary>
+    private readonly List<System.Diagnostics.Process> _spawned = new();
+
+    /// <summary>A process the test started (a second PowerShell, a terminal session): killed,
+    /// with its children, when the test ends, whether it passed or not.</summary>
+    protected System.Diagnostics.Process Track(System.Diagnostics.Process p)
+    {
+        _spawned.Add(p);
+        return p;
+    }
+
     public virtual void Dispose()
     {
+        foreach (var p in _spawned)
+        {
+            try
+            {
+                if (!p.HasExited)
+                    p.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // it ended meanwhile
+            }
+        }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (NewHelperProcesses().Any() && DateTime.UtcNow < deadline)
             Thread.Sleep(20);

@@ -14,7 +14,7 @@ public sealed class ProcessBoundaryTests : ContainerTest
 {
     private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
 
-    private static Process StartShell(string script, bool viaTerminal = false)
+    private Process StartShell(string script, bool viaTerminal = false)
     {
         var file = Path.Combine(TestHost.Scratch, $"script-{Guid.NewGuid():N}.ps1");
         File.WriteAllText(file, script);
@@ -25,7 +25,7 @@ public sealed class ProcessBoundaryTests : ContainerTest
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardInput = viaTerminal;
-        return Process.Start(psi)!;
+        return Track(Process.Start(psi)!);
     }
 
     [Fact]
@@ -49,7 +49,8 @@ public sealed class ProcessBoundaryTests : ContainerTest
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (NewHelperProcesses().Count < 2 && DateTime.UtcNow < deadline)
             Thread.Sleep(20);
-        Assert.Equal(2, NewHelperProcesses().Count); // the monitor and the init
+        // the monitor and the init (and, for an instant, the main process before its exec)
+        Assert.True(NewHelperProcesses().Count >= 2, "the container did not start");
         p.Kill(); // SIGKILL: no clean-up code runs in that process
         p.WaitForExit();
         deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);

@@ -16,7 +16,7 @@ public sealed class TerminalTests : ContainerTest
     private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
 
     /// <summary>bash under script(1): BEFORE, then UsncShell running SCRIPT, then AFTER.</summary>
-    private static Process OnATerminal(string script, string before, string after)
+    private Process OnATerminal(string script, string before, string after)
     {
         var ps1 = Path.Combine(TestHost.Scratch, $"term-{Guid.NewGuid():N}.ps1");
         File.WriteAllText(ps1, script);
@@ -29,7 +29,7 @@ public sealed class TerminalTests : ContainerTest
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        return Process.Start(psi)!;
+        return Track(Process.Start(psi)!);
     }
 
     private static string Finish(Process p)
