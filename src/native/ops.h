@@ -40,6 +40,9 @@ int make_mountpoint(const char *path, char kind, mode_t mode, int live, const ch
 int seal_overmounts(void);
 int attach_overmount(void);
 
+/* binds.c */
+int op_bind(struct op_ctx *c);
+
 /* lock.c */
 int op_lock(struct op_ctx *c);
 
