@@ -22,6 +22,7 @@
         'Enter-ContainerNamespace'
         'Mount-ContainerBind'
         'Dismount-ContainerBind'
+        'Test-UserNsSupport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -93,6 +93,15 @@ $prose = @{
    @('New-UserNsContainer -Name mapped -UidMap 0:100000:65536 -GidMap 0:100000:65536 | Get-IdMap -HostId 100005', 'As root (or with the /etc/subuid range 100000:65536): prints 5, the id inside that host uid 100005 appears as.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'UserNsContainer.Commands.ProcessIdMap, System.UInt32'; OutputsText = 'The maps, or the translated id.' }
+ 'Test-UserNsSupport' = @{
+  Synopsis = 'Checks what this host lets you do with user namespaces, one object per check.'
+  Description = "Returns one object per check, each with Name, Status (Pass, Warn, Fail or NotApplicable), Detail and RecommendedAction: the kernel version; whether a user namespace can actually be created (a real probe through the helper, not a file read); user.max_user_namespaces and about how many are in use; kernel.unprivileged_userns_clone and kernel.apparmor_restrict_unprivileged_userns where the kernel has them; your /etc/subuid and /etc/subgid ranges; newuidmap and newgidmap with the setuid bit or file capabilities; overlayfs with userxattr inside a user namespace; seccomp; pidfd; cgroup v2 and whether your cgroup is delegated. With -Path it also checks whether that filesystem can be idmapped by you, with the same steps an idmapped bind takes (the clone is never attached).`n`nA Fail means a feature cannot work here; a Warn that it works with a limit. The checks never change the host."
+  Examples = @(
+   @('Test-UserNsSupport', 'Lists every check as a table.'),
+   @('if (-not (Test-UserNsSupport -Quiet)) { Test-UserNsSupport | Where-Object Status -eq Fail }', 'In a script: true when no check failed; otherwise the failed checks with their fixes.'),
+   @('Test-UserNsSupport -Path /srv/data | Where-Object Name -eq IdmapMount', 'Whether /srv/data can be bound with -Bind @{ Source = ''/srv/data''; Target = ''/data''; IdMap = $true }.'))
+  Inputs = 'None'; InputsText = 'Nothing.'
+  Outputs = 'UserNsContainer.Engine.SupportCheck, System.Boolean'; OutputsText = 'One object per check; with -Quiet, one boolean.' }
  'Remove-UserNsContainer' = @{
   Synopsis = 'Removes containers, stopping them first if they still run.'
   Description = 'Stops a running container as Stop-UserNsContainer does (with -Force: SIGKILL at once, no grace period), then deletes its state record, exit record, log and name, so the name can be used again.'
@@ -134,6 +143,8 @@ $paramText = @{
  JoinCount = 'How many peers share the tag''s container. Every peer waits until all have arrived.'
  Bind = 'Host paths to bind in, in order: ''SOURCE:TARGET'' or ''SOURCE:TARGET:ro'' strings, or hashtables with Source, Target, ReadOnly, Optional, NoCreate, NonRecursive, IdMap. Read-only binds hold against root inside.'
  'Mount-ContainerBind/IdMap' = 'An idmapped bind: files show their on-disk owners inside whatever the container''s map, and files made inside get those owners on disk (open_tree, MOUNT_ATTR_IDMAP with the container''s map, move_mount). Root only, on filesystems that support it; before start or live.'
+ 'Test-UserNsSupport/Path' = 'A directory or file whose filesystem to check for idmapped mounts, with the steps an idmapped bind takes.'
+ Quiet = 'Return one boolean: true when no check failed.'
  Source = 'The host path to bind (resolved as you, relative to the current location).'
  Target = 'The absolute path inside the container.'
  ReadOnly = 'Bind read-only; the kernel locks it, so root inside cannot remount it read-write.'

@@ -1,7 +1,6 @@
 using System;
 using System.Globalization;
 using System.Linq;
-using System.Threading;
 using UserNsContainer.Engine.Native;
 
 namespace UserNsContainer.Engine;
@@ -87,34 +86,8 @@ public sealed partial class ContainerEngine
         using var watch = PidWatch.Open(handle.Pid, handle.PidStartTime)
             ?? throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' is not running.", handle);
-        var (channel, helperFd) = ControlChannel.CreatePair();
-        HelperProcess.Spawned spawned;
-        try
-        {
-            spawned = HelperProcess.Spawn(helperFd, StdioMode.Detached, mode);
-        }
-        finally
-        {
-            HelperProcess.CloseAll(helperFd);
-        }
-        try
-        {
-            channel.SendAll(new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, op, new[] { "end" } });
-            string[]? error = null;
-            while (channel.Receive(TimeSpan.FromSeconds(30), CancellationToken.None) is { } rec)
-            {
-                if (rec[0] == "error")
-                    error = rec;
-                if (rec[0] == "exit")
-                    break;
-            }
-            if (error is not null)
-                throw SetupErrors.FromRecord(error, new ContainerSpec());
-        }
-        finally
-        {
-            channel.Dispose();
-            HelperProcess.Reap(spawned.Pid);
-        }
+        var received = HelperProcess.RunOnce(mode, new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, op, new[] { "end" } });
+        if (received.FirstOrDefault(r => r[0] == "error") is { } error)
+            throw SetupErrors.FromRecord(error, new ContainerSpec());
     }
 }

@@ -60,13 +60,22 @@ public static class IdMapWriter
             throw new UserNsContainerException("IdMapToolMissing", FailureKind.NotInstalled,
                 $"{tool.Name} is needed to map ids other than your own, and it is not on PATH.", tool.Name,
                 "Install it: apt-get install uidmap (Debian, Ubuntu), dnf install shadow-utils (Fedora).");
-        var mode = File.GetUnixFileMode(path);
-        bool setuidRoot = (mode & UnixFileMode.SetUser) != 0 && Native.Libc.OwnerOf(path, followLinks: true) == 0;
-        if (!setuidRoot && !HasFileCapabilities(path))
+        if (!IsPrivileged(path))
             throw new UserNsContainerException("IdMapToolNotPrivileged", FailureKind.PermissionDenied,
                 $"{path} has neither the setuid bit (owned by root) nor file capabilities, so it cannot write another user's map.", path,
                 $"As root: chmod u+s {path} (or setcap cap_{(tool.Name == "newuidmap" ? "setuid" : "setgid")}+ep {path}), or reinstall the uidmap package.");
     }
+
+    /// <summary>True when the tool can write another user's map: setuid root, or file capabilities.</summary>
+    internal static bool IsPrivileged(string path)
+    {
+        var mode = File.GetUnixFileMode(path);
+        bool setuidRoot = (mode & UnixFileMode.SetUser) != 0 && Native.Libc.OwnerOf(path, followLinks: true) == 0;
+        return setuidRoot || HasFileCapabilities(path);
+    }
+
+    /// <summary>The tool as the engine will run it: the first on PATH.</summary>
+    internal static string? FindTool(string name) => FindOnPath(name);
 
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)

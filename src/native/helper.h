@@ -143,6 +143,9 @@ int await_exec(const struct plan *plan, pid_t pid, int errpipe);
 /* seccomp.c: 0, or -1 with errno and *what naming the step or the syscall */
 int apply_seccomp(const struct plan *plan, const char **what);
 
+/* hostprobe.c */
+int run_probe(const struct plan *plan);
+
 /* enter.c */
 int run_enter(struct plan *plan);
 

@@ -9,9 +9,9 @@
 
 int main(int argc, char **argv)
 {
-    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind", "init"};
+    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind", "init", "probe"};
     int mode = -1;
-    for (int i = 0; argc >= 2 && i < 5; i++)
+    for (int i = 0; argc >= 2 && i < 6; i++)
         if (strcmp(argv[1], modes[i]) == 0)
             mode = i;
     if (mode < 0) {
@@ -39,6 +39,9 @@ int main(int argc, char **argv)
             break;
         case 3:
             rc = hot_unbind(&plan) < 0 ? 1 : 0;
+            break;
+        case 5:
+            rc = run_probe(&plan);
             break;
         default:
             rc = run_monitor(&plan);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -144,5 +145,38 @@ internal static unsafe class HelperProcess
             r = Libc.waitpid(pid, &status, 0);
         while (r < 0 && Libc.Errno == 4);
         return r < 0 ? -1 : status;
+    }
+
+    /// <summary>Starts the helper in a one-shot MODE, sends RECORDS, and returns what it sends
+    /// back up to and including "exit" (30 s at most per record).</summary>
+    public static List<string[]> RunOnce(string mode, IEnumerable<string[]> records)
+    {
+        var (channel, helperFd) = ControlChannel.CreatePair();
+        Spawned spawned;
+        try
+        {
+            spawned = Spawn(helperFd, StdioMode.Detached, mode);
+        }
+        finally
+        {
+            CloseAll(helperFd);
+        }
+        var received = new List<string[]>();
+        try
+        {
+            channel.SendAll(records);
+            while (channel.Receive(TimeSpan.FromSeconds(30), System.Threading.CancellationToken.None) is { } rec)
+            {
+                received.Add(rec);
+                if (rec[0] == "exit")
+                    break;
+            }
+        }
+        finally
+        {
+            channel.Dispose();
+            Reap(spawned.Pid);
+        }
+        return received;
     }
 }

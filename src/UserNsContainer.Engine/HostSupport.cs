@@ -1,0 +1,234 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using UserNsContainer.Engine.Native;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>How one host check came out.</summary>
+public enum CheckStatus
+{
+    Pass,
+    Warn,
+    Fail,
+    NotApplicable,
+}
+
+/// <summary>One row of Test-UserNsSupport: what was checked, how it came out, what was seen,
+/// and what to change where a fix is known.</summary>
+public sealed record SupportCheck(string Name, CheckStatus Status, string Detail, string? RecommendedAction = null);
+
+/// <summary>
+/// What this host lets the caller do with user namespaces, found by reading the settings and,
+/// where a file read would not tell, by doing it in a short-lived helper (the "probe" mode):
+/// a user namespace, overlayfs with userxattr in one, an idmapped clone of a path. Never
+/// changes the host.
+/// </summary>
+public static class HostSupport
+{
+    /// <summary>Where the sysctls live; the tests point it at a copy.</summary>
+    internal static string ProcSys { get; set; } = "/proc/sys";
+
+    public static IReadOnlyList<SupportCheck> Run(string? idmapPath = null)
+    {
+        uint uid = ContainerEngine.CallerUid;
+        var probes = Probe(idmapPath is null ? new[] { "userns", "overlay" } : new[] { "userns", "overlay", "idmap " + idmapPath });
+        var checks = new List<SupportCheck>
+        {
+            Kernel(),
+            UserNamespaces(probes[0], uid),
+            MaxUserNamespaces(),
+            Sysctl("kernel/unprivileged_userns_clone", "UnprivilegedUsernsClone", "0", uid,
+                "Debian's switch for unprivileged user namespaces is off.", "sysctl -w kernel.unprivileged_userns_clone=1"),
+            Sysctl("kernel/apparmor_restrict_unprivileged_userns", "AppArmorUsernsRestriction", "1", uid,
+                "AppArmor restricts unprivileged user namespaces (Ubuntu 23.10 and later).", "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile that allows userns for pwsh"),
+            Subordinate("SubordinateUids", SubordinateIds.UidFile, uid),
+            Subordinate("SubordinateGids", SubordinateIds.GidFile, uid),
+            MapTool("newuidmap", uid),
+            MapTool("newgidmap", uid),
+            Overlay(probes[1]),
+            Seccomp(),
+            Pidfd(),
+            Cgroups(),
+        };
+        if (idmapPath is not null)
+            checks.Add(Idmap(idmapPath, probes[2], uid));
+        return checks;
+    }
+
+    /// <summary>The errno of each probe, in order (0: it worked).</summary>
+    private static int[] Probe(string[] kinds)
+    {
+        var records = kinds.Select(k => new[] { "op", "probe" }.Concat(k.Split(' ', 2)).ToArray()).Append(new[] { "end" });
+        var received = HelperProcess.RunOnce("probe", records);
+        var result = Enumerable.Repeat(EIO, kinds.Length).ToArray();
+        foreach (var r in received.Where(r => r[0] == "probe" && r.Length == 3))
+            if (int.TryParse(r[1], out var i) && i >= 0 && i < result.Length && int.TryParse(r[2], out var e))
+                result[i] = e;
+        return result;
+    }
+
+    private const int EPERM = 1, ENOENT = 2, EIO = 5, EACCES = 13, EINVAL = 22, ENOSPC = 28, EOPNOTSUPP = 95;
+
+    private static string Error(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+
+    private static string? ReadSetting(string name)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(ProcSys, name)).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static SupportCheck Kernel()
+    {
+        var release = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : "?";
+        var digits = release.Split('.', '-').Take(2).Select(p => int.TryParse(p, out var n) ? n : 0).ToArray();
+        var version = new Version(digits.ElementAtOrDefault(0), digits.ElementAtOrDefault(1));
+        if (version < new Version(5, 12))
+            return new("KernelVersion", CheckStatus.Fail, $"Linux {release}: mount_setattr (5.12) is missing; read-only mounts cannot be made as the engine makes them.",
+                "Run on Linux 5.12 or later.");
+        if (version < new Version(6, 15))
+            return new("KernelVersion", CheckStatus.Warn, $"Linux {release}: before 6.15 a bind added live holds read-only, but root inside can unmount it, and live overmounts are not available.",
+                "Linux 6.15 or later locks live binds.");
+        return new("KernelVersion", CheckStatus.Pass, $"Linux {release}.");
+    }
+
+    private static SupportCheck UserNamespaces(int errno, uint uid) => errno == 0
+        ? new("UserNamespaces", CheckStatus.Pass, $"A user namespace was created for uid {uid}.")
+        : new("UserNamespaces", CheckStatus.Fail, $"The kernel refused to create a user namespace for uid {uid}: {Error(errno)}.",
+            errno == ENOSPC ? "Raise user.max_user_namespaces (sysctl -w user.max_user_namespaces=15000)."
+                : "Check kernel.unprivileged_userns_clone (Debian: 1), kernel.apparmor_restrict_unprivileged_userns (Ubuntu: 0), user.max_user_namespaces (> 0), and any seccomp policy that forbids clone(CLONE_NEWUSER).");
+
+    private static SupportCheck MaxUserNamespaces()
+    {
+        var text = ReadSetting("user/max_user_namespaces");
+        if (text is null || !long.TryParse(text, out var max))
+            return new("MaxUserNamespaces", CheckStatus.NotApplicable, "user.max_user_namespaces cannot be read.");
+        int inUse = UserNamespacesInUse();
+        if (max == 0)
+            return new("MaxUserNamespaces", CheckStatus.Fail, "user.max_user_namespaces is 0: no user namespace can be created.",
+                "sysctl -w user.max_user_namespaces=15000");
+        if (inUse + 2 > max)
+            return new("MaxUserNamespaces", CheckStatus.Warn, $"user.max_user_namespaces is {max} and about {inUse} are in use: each container takes two.",
+                $"sysctl -w user.max_user_namespaces={Math.Max(max * 2, 15000)}");
+        return new("MaxUserNamespaces", CheckStatus.Pass, $"user.max_user_namespaces is {max}; about {inUse} in use that you can see (each container takes two).");
+    }
+
+    /// <summary>Distinct user namespaces among the processes whose namespace links can be read.</summary>
+    private static int UserNamespacesInUse()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _))
+                continue;
+            try
+            {
+                if (new FileInfo(Path.Combine(dir, "ns", "user")).LinkTarget is { } ns)
+                    seen.Add(ns);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return seen.Count;
+    }
+
+    private static SupportCheck Sysctl(string file, string name, string blocking, uint uid, string what, string fix)
+    {
+        var value = ReadSetting(file);
+        if (value is null)
+            return new(name, CheckStatus.NotApplicable, $"{file.Replace('/', '.')} does not exist on this kernel.");
+        if (value != blocking)
+            return new(name, CheckStatus.Pass, $"{file.Replace('/', '.')} is {value}.");
+        return uid == 0
+            ? new(name, CheckStatus.Warn, $"{file.Replace('/', '.')} is {value}: {what} It does not stop root.", fix)
+            : new(name, CheckStatus.Fail, $"{file.Replace('/', '.')} is {value}: {what}", fix);
+    }
+
+    private static SupportCheck Subordinate(string name, string file, uint uid)
+    {
+        var user = SubordinateIds.UserName(uid);
+        var ranges = SubordinateIds.For(file, user, uid);
+        long total = ranges.Sum(r => (long)r.Count);
+        if (total >= IdMapPlanner.AutoCount)
+            return new(name, CheckStatus.Pass, $"{file} gives '{user}' {total} ids ({string.Join(", ", ranges.Select(r => $"{r.Start}+{r.Count}"))}): enough for -IdMap Auto.");
+        var line = SubordinateIds.SuggestedLine(file, user, IdMapPlanner.AutoCount);
+        return new(name, CheckStatus.Warn,
+            total == 0 && uid == 0 ? $"{file} gives 'root' no range: -IdMap Auto is refused (explicit maps still work: root may map any ids)."
+                : total == 0 ? $"{file} gives '{user}' no range: -IdMap Auto and maps beyond your own id are refused (a single id still works)."
+                : $"{file} gives '{user}' only {total} ids: -IdMap Auto needs {IdMapPlanner.AutoCount}.",
+            $"As root, add the line '{line}' to {file}.");
+    }
+
+    private static SupportCheck MapTool(string tool, uint uid)
+    {
+        var found = IdMapWriter.FindTool(tool);
+        if (found is null)
+            return new(tool, uid == 0 ? CheckStatus.NotApplicable : CheckStatus.Warn,
+                uid == 0 ? $"{tool} is not installed; root writes maps itself." : $"{tool} is not installed: maps beyond your own id cannot be written.",
+                uid == 0 ? null : "apt-get install uidmap (Debian, Ubuntu) or shadow-utils (Fedora)");
+        if (!IdMapWriter.IsPrivileged(found))
+            return new(tool, uid == 0 ? CheckStatus.NotApplicable : CheckStatus.Fail,
+                $"{found} has neither the setuid bit nor file capabilities{(uid == 0 ? "; root writes maps itself" : ": it cannot write maps for you")}.",
+                uid == 0 ? null : $"chmod u+s {found} (as root), or reinstall the uidmap package");
+        return new(tool, CheckStatus.Pass, $"{found} is installed and privileged.");
+    }
+
+    private static SupportCheck Overlay(int errno) => errno == 0
+        ? new("OverlayUserxattr", CheckStatus.Pass, "overlayfs with userxattr mounts inside a user namespace.")
+        : new("OverlayUserxattr", CheckStatus.Warn, $"overlayfs with userxattr cannot be mounted inside a user namespace: {Error(errno)}.",
+            "Linux 5.11 or later with overlayfs built in or loaded (modprobe overlay).");
+
+    private static SupportCheck Seccomp()
+    {
+        var status = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Seccomp:", StringComparison.Ordinal));
+        if (status is null || !File.Exists(Path.Combine(ProcSys, "kernel/seccomp/actions_avail")))
+            return new("Seccomp", CheckStatus.Fail, "The kernel has no seccomp filters: the default filter cannot be applied.",
+                "Use a kernel built with CONFIG_SECCOMP_FILTER, or run with -Seccomp Unconfined.");
+        return new("Seccomp", CheckStatus.Pass, $"seccomp filters are available (actions: {ReadSetting("kernel/seccomp/actions_avail")}).");
+    }
+
+    private static SupportCheck Pidfd()
+    {
+        const long SYS_pidfd_open = 434;
+        long fd = Libc.syscall(SYS_pidfd_open, Environment.ProcessId, 0, 0, 0);
+        if (fd < 0)
+            return new("Pidfd", CheckStatus.Warn, $"pidfd_open is unavailable: {Error(Marshal.GetLastPInvokeError())}; containers are watched by pid and start time only.",
+                "Linux 5.3 or later.");
+        Libc.close((int)fd);
+        return new("Pidfd", CheckStatus.Pass, "pidfd_open works: containers are watched without pid-reuse races.");
+    }
+
+    private static SupportCheck Cgroups()
+    {
+        if (!File.Exists("/sys/fs/cgroup/cgroup.controllers"))
+            return new("CgroupV2", CheckStatus.NotApplicable, "The unified cgroup hierarchy (v2) is not mounted at /sys/fs/cgroup.");
+        var own = File.ReadLines("/proc/self/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..] ?? "/";
+        var dir = "/sys/fs/cgroup" + own;
+        return Libc.CanWrite(dir)
+            ? new("CgroupV2", CheckStatus.Pass, $"cgroup v2; your cgroup {own} is delegated to you (writable).")
+            : new("CgroupV2", CheckStatus.Warn, $"cgroup v2; your cgroup {own} is not delegated to you, so containers cannot be given resource limits.",
+                "Run from a delegated cgroup (systemd-run --user --scope -p Delegate=yes pwsh).");
+    }
+
+    private static SupportCheck Idmap(string path, int errno, uint uid) => errno switch
+    {
+        0 => new("IdmapMount", CheckStatus.Pass, $"'{path}' can be idmapped by uid {uid}: -Bind @{{ IdMap = $true }} works there."),
+        ENOENT => new("IdmapMount", CheckStatus.Fail, $"'{path}' does not exist."),
+        EPERM or EACCES => new("IdmapMount", CheckStatus.Fail,
+            $"uid {uid} may not idmap '{path}': {Error(errno)}. Only a process privileged over the filesystem's user namespace may, and host filesystems belong to the initial one.",
+            uid == 0 ? null : "Run as root, or bind without IdMap."),
+        EINVAL or EOPNOTSUPP => new("IdmapMount", CheckStatus.Fail, $"The filesystem under '{path}' does not support idmapped mounts: {Error(errno)}.",
+            "Use a filesystem that does (ext4, xfs, btrfs, tmpfs, ...), or bind without IdMap."),
+        _ => new("IdmapMount", CheckStatus.Fail, $"Idmapping '{path}' failed: {Error(errno)}."),
+    };
+}
