@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -82,5 +84,45 @@ public sealed class RepositoryTests
         var listed = doc.Descendants("ListItem").Select(i => (string?)i.Element("PropertyName") ?? (string?)i.Element("Label")).ToHashSet();
         var publicProperties = typeof(ContainerHandle).GetProperties().Where(p => p.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), false).Length == 0).Select(p => p.Name);
         Assert.DoesNotContain(publicProperties, p => !listed.Contains(p));
+    }
+
+    /// <summary>The ErrorIds the code can raise: the first argument of every engine exception,
+    /// the ids of the setup-error table, and the error records the cmdlets make themselves.</summary>
+    private static SortedSet<string> RaisedErrorIds()
+    {
+        var patterns = new[]
+        {
+            @"new (?:InvalidSpecException|UserNsContainerException)\(\s*""([A-Za-z]+)""",
+            @":\s*base\(\s*""([A-Za-z]+)""",
+            @"=> \(""([A-Za-z]+)"",",
+            @"new ErrorRecord\([^;]*?, ""([A-Za-z]+)"", ErrorCategory",
+        };
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(TestHost.RepoRoot, "src"), "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/") && !f.Contains("/bin/")))
+        {
+            var text = File.ReadAllText(file);
+            foreach (var pattern in patterns)
+                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, pattern))
+                    ids.Add(m.Groups[1].Value);
+        }
+        return ids;
+    }
+
+    /// <summary>The ErrorIds the help lists: the first column of about_UserNsContainer's table.</summary>
+    private static SortedSet<string> DocumentedErrorIds()
+    {
+        var lines = File.ReadAllLines(Path.Combine(TestHost.RepoRoot, "docs", "cmdlets", "about_UserNsContainer.md"));
+        var table = lines.SkipWhile(l => !l.StartsWith("| ErrorId |", StringComparison.Ordinal)).Skip(2).TakeWhile(l => l.StartsWith('|'));
+        return new SortedSet<string>(table.SelectMany(l => l.Split('|')[1].Split(',').Select(id => id.Trim())), StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public void EveryErrorIdTheCodeRaisesIsDocumentedAndEveryDocumentedOneExists()
+    {
+        var raised = RaisedErrorIds();
+        var documented = DocumentedErrorIds();
+        Assert.True(raised.Count > 60, $"only {raised.Count} ErrorIds found: the patterns no longer match the code");
+        Assert.Empty(raised.Except(documented));   // raised, but not in about_UserNsContainer
+        Assert.Empty(documented.Except(raised));   // documented, but raised nowhere
     }
 }
