@@ -158,15 +158,6 @@ public sealed class BadInputTests : ContainerTest
     /// <summary>Entries of /tmp this suite could have made (names starting with usnc).</summary>
     private static string[] TmpEntries() => Directory.EnumerateFileSystemEntries("/tmp", "usnc*").Order(StringComparer.Ordinal).ToArray();
 
-    private static List<string> Snapshot(string root)
-    {
-        var psi = new ProcessStartInfo("find", new[] { root, "-printf", "%P %y %m %s %T@ %l\\n" }) { RedirectStandardOutput = true };
-        using var p = Process.Start(psi)!;
-        var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
-        p.WaitForExit();
-        return lines;
-    }
-
     [BusyboxTheory]
     [MemberData(nameof(Cases))]
     public void IsRefusedWithItsErrorIdAndLeavesNothing(string script, string errorId, string command)
@@ -176,14 +167,14 @@ public sealed class BadInputTests : ContainerTest
         var linkTarget = Directory.CreateDirectory(link + "-target").FullName;
         File.SetUnixFileMode(linkTarget, (UnixFileMode)0b111_000_000);
         File.CreateSymbolicLink(link, linkTarget);
-        var image = Snapshot(img);
+        var image = TreeSnapshot.Of(img);
         var tmp = TmpEntries();
         var r = TestHost.Run(@"$saved = $env:USERNSCONTAINER_STATE_DIR
             try { $ErrorActionPreference = 'Stop'; " + script + @" } catch { $_.FullyQualifiedErrorId }
             finally { $env:USERNSCONTAINER_STATE_DIR = $saved; $ErrorActionPreference = 'Continue'; Get-UserNsContainer | Remove-UserNsContainer -Force }",
             new Dictionary<string, object?> { ["img"] = img, ["link"] = link });
         Assert.Equal(new[] { $"{errorId},UserNsContainer.Commands.{command}" }, r.Lines);
-        Assert.Equal(image, Snapshot(img));
+        Assert.Equal(image, TreeSnapshot.Of(img));
         Assert.Equal(tmp, TmpEntries());
     }
 }

@@ -37,17 +37,6 @@ public sealed class ImageTests : ContainerTest
         return d;
     }
 
-    /// <summary>Every entry under <paramref name="root"/> (symlinks not followed) with its type,
-    /// mode, size, mtime (ns) and link target: what "unchanged" means here.</summary>
-    private static List<string> Snapshot(string root)
-    {
-        var psi = new ProcessStartInfo("find", new[] { root, "-printf", "%P %y %m %s %T@ %l\\n" }) { RedirectStandardOutput = true };
-        using var p = Process.Start(psi)!;
-        var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
-        p.WaitForExit();
-        return lines;
-    }
-
     private static void AssertSame(List<string> before, List<string> after)
     {
         Assert.True(before.SequenceEqual(after),
@@ -59,7 +48,7 @@ public sealed class ImageTests : ContainerTest
     {
         var image = BareImage("ro-untouched");
         var d = HostDir("src");
-        var before = Snapshot(image);
+        var before = TreeSnapshot.Of(image);
         var r = TestHost.Run(@"Invoke-UserNsContainer -RootFs $image -Bind ""${d}:/work"", ""${d}:/srv/a/b"", ""$d/f:/etc/extra.conf:ro"" -WorkingDirectory /work -Command sh, -c, '
             cat f /srv/a/b/f /etc/extra.conf; cat /etc/marker
             test -d /run && test -d /sys/kernel && test -d /tmp && echo mount-points
@@ -69,7 +58,7 @@ public sealed class ImageTests : ContainerTest
         Assert.True(r.Succeeded, string.Join("\n", r.Errors));
         Assert.Equal(new[] { "from-host", "from-host", "from-host", "busybox-root", "mount-points",
             "bin dev etc proc root run srv sys tmp work ", "root-read-only", "image-read-only" }, r.Lines);
-        AssertSame(before, Snapshot(image));
+        AssertSame(before, TreeSnapshot.Of(image));
     }
 
     [BusyboxFact]
@@ -77,7 +66,7 @@ public sealed class ImageTests : ContainerTest
     {
         var image = BareImage("rw-untouched", accounts: true);
         var d = HostDir("src");
-        var before = Snapshot(image);
+        var before = TreeSnapshot.Of(image);
         var r = TestHost.Run(@"Invoke-UserNsContainer -RootFs $image -Writable -Bind ""${d}:/srv/data"" -Command sh, -c, '
             cat /srv/data/f; echo changed > /etc/marker; echo made > /root/made
             test -e /etc/hosts || echo no-hosts-in-image'", Vars(("image", image), ("d", d)));
@@ -88,7 +77,7 @@ public sealed class ImageTests : ContainerTest
         // apart from what the command wrote (and the mtimes of the directories it wrote in),
         // everything is as it was: no mount point, no account file, no resolv.conf, hosts or machine-id
         static bool Written(string l) => l.StartsWith("etc/marker ", StringComparison.Ordinal) || l.StartsWith("root/made ", StringComparison.Ordinal) || l.StartsWith("root d ", StringComparison.Ordinal);
-        AssertSame(before.Where(l => !Written(l)).ToList(), Snapshot(image).Where(l => !Written(l)).ToList());
+        AssertSame(before.Where(l => !Written(l)).ToList(), TreeSnapshot.Of(image).Where(l => !Written(l)).ToList());
     }
 
     [BusyboxFact]
@@ -111,7 +100,7 @@ public sealed class ImageTests : ContainerTest
     {
         var image = BareImage("live");
         var d = HostDir("live-src");
-        var before = Snapshot(image);
+        var before = TreeSnapshot.Of(image);
         var r = TestHost.Run(@"$c = New-UserNsContainer -RootFs $image -Command sleep, 60
             $c | Enter-ContainerNamespace -Command sh, -c, 'echo kept > /tmp/before'
             $c | Mount-ContainerBind -Source $d -Target /etc/live/deep -ReadOnly
@@ -121,7 +110,7 @@ public sealed class ImageTests : ContainerTest
             $c | Remove-UserNsContainer -Force", Vars(("image", image), ("d", d)));
         Assert.Equal(new[] { "from-host", "from-host", "kept", "busybox-root", "tmp-still-writable", "locked",
             "LiveBindNeedsParent,UserNsContainer.Commands.MountContainerBindCommand" }, r.Lines);
-        AssertSame(before, Snapshot(image));
+        AssertSame(before, TreeSnapshot.Of(image));
     }
 
     [BusyboxFact]
@@ -135,12 +124,12 @@ public sealed class ImageTests : ContainerTest
         File.CreateSymbolicLink(Path.Combine(image, "lnk"), victim);
         File.CreateSymbolicLink(Path.Combine(image, "etc-lnk"), "/etc");
         var d = HostDir("src");
-        var hostBefore = Snapshot(victim);
+        var hostBefore = TreeSnapshot.Of(victim);
         var hostEtc = Directory.GetFileSystemEntries("/etc").Length;
         var r = TestHost.Run(@"Invoke-UserNsContainer -RootFs $image -Bind ""${d}:/etc-lnk/sub"" -Command sh, -c, 'cat /etc/sub/f'
             try { Invoke-UserNsContainer -RootFs $image -Bind ""${d}:/lnk/sub"" -Command /bin/true } catch { $_.FullyQualifiedErrorId }", Vars(("image", image), ("d", d)));
         Assert.Equal(new[] { "from-host", "SymlinkRefused,UserNsContainer.Commands.InvokeUserNsContainerCommand" }, r.Lines);
-        AssertSame(hostBefore, Snapshot(victim));
+        AssertSame(hostBefore, TreeSnapshot.Of(victim));
         Assert.Equal(hostEtc, Directory.GetFileSystemEntries("/etc").Length);
         Assert.False(Directory.Exists(Path.Combine(image, "etc", "sub")));
     }
