@@ -77,7 +77,7 @@ public sealed partial class ContainerEngine
         var flags = (bind.NonRecursive ? "" : "r") + (bind.ReadOnly ? "o" : "") + (bind.NoCreate ? "" : "c") + (bind.IdMap ? "i" : "");
         // the container's own tmpfs mounts, where a missing target is made; elsewhere the
         // helper covers the target's parent with an overmount instead of writing into it
-        RunHelperOnce("hot-bind", handle, new[] { "op", "bind", bind.Source, bind.Target, flags }.Concat(PlanBuilder.ScratchMounts).ToArray());
+        RunHelperOnce("hot-bind", handle, new[] { "op", "bind", bind.Source, bind.Target, flags }.Concat(PlanBuilder.ScratchMounts(handle.HostTmp)).ToArray());
     }
 
     /// <summary>A helper that acts once on a running container and reports "exit".</summary>

@@ -31,6 +31,10 @@ public sealed class ContainerHandle
     public int? Signal { get; set; }
     /// <summary>The root directory; "/" is the host's root bound read-only.</summary>
     public string RootFs { get; set; } = "/";
+    /// <summary>What the root is: Host (the host's / read-only) or Directory.</summary>
+    public Engine.RootKind RootKind { get; set; }
+    /// <summary>Where writes to the root go: None (read-only), Image (-Writable) or Overlay (-WriteFake, gone at exit).</summary>
+    public Engine.RootWrites Writes { get; set; }
     public string[] Namespaces { get; set; } = Array.Empty<string>();
     public Engine.IdMapRange[] UidMap { get; set; } = Array.Empty<Engine.IdMapRange>();
     public Engine.IdMapRange[] GidMap { get; set; } = Array.Empty<Engine.IdMapRange>();
@@ -76,6 +80,9 @@ public sealed class ContainerHandle
     internal System.Collections.Generic.Dictionary<string, string> Environment { get; set; } = new();
     [JsonInclude]
     internal string? WorkingDirectory { get; set; }
+    /// <summary>/tmp is the host's (-HostTmp): live binds never make mount points in it.</summary>
+    [JsonInclude]
+    internal bool HostTmp { get; set; }
 
     [JsonIgnore]
     public bool IsRunning => State == ContainerState.Running;

@@ -11,7 +11,7 @@ namespace UserNsContainer.Engine;
 
 /// <summary>What a container should be. <see cref="Validate"/> checks and completes it
 /// before anything is created; the helper never sees an unchecked spec.</summary>
-public sealed class ContainerSpec
+public sealed partial class ContainerSpec
 {
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -61,6 +61,7 @@ public sealed class ContainerSpec
                 "1 to 63 characters: letters, digits, '_', '.', '-', starting with a letter or digit");
         ValidateRoot();
         ValidateHostname();
+        ValidateFilesystemOptions(callerUid);
         ValidateBinds();
         ValidateIdMaps(callerUid, callerGid);
         ResolveNamesInRoot();
@@ -83,7 +84,7 @@ public sealed class ContainerSpec
             throw new InvalidSpecException("BindNeedsMountNamespace", "Bind", Binds[0].ToString(),
                 "binds need the mnt namespace: add 'mnt' to -Namespace");
         Binds = Binds.Select(b => b.Validate("Bind")).ToList();
-        Binds.InsertRange(0, DefaultBinds());
+        Binds.InsertRange(0, DefaultBinds().Concat(HomeBind()));
     }
 
     /// <summary>What users expect in an image: the host's resolv.conf and hosts when the

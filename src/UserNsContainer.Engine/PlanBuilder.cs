@@ -19,9 +19,9 @@ public static class PlanBuilder
     /// <summary>Where the helper mounts its setup tmpfs; it exists on every Linux host.</summary>
     public const string SetupBase = "/tmp";
 
-    /// <summary>The tmpfs mounts every container with a mount namespace gets: a missing mount
-    /// point under them is made there (elsewhere, an overmount provides it).</summary>
-    public static readonly string[] ScratchMounts = { "/dev", "/tmp", "/run" };
+    /// <summary>The tmpfs mounts a container with a mount namespace gets: a missing mount point
+    /// under them is made there (elsewhere, an overmount provides it). The host's /tmp is not one.</summary>
+    public static string[] ScratchMounts(bool hostTmp) => hostTmp ? new[] { "/dev", "/run" } : new[] { "/dev", "/tmp", "/run" };
 
     private static readonly string[] DeviceNodes = { "null", "zero", "full", "random", "urandom", "tty" };
 
@@ -92,14 +92,19 @@ public static class PlanBuilder
         var ns = spec.Namespaces;
         plan.Add(Op("base", SetupBase));
         plan.Add(Op("root", new[] { spec.RootFs ?? "/" }.Concat((spec.RootIdentity ?? Libc.IdentityOf(spec.RootFs ?? "/"))?.Fields() ?? Array.Empty<string>()).ToArray()));
-        if (!spec.Writable)
+        if (spec.WriteFake)
+            plan.Add(Op("overlay", spec.WriteFakeSize!.Value.ToString(CultureInfo.InvariantCulture)));
+        else if (!spec.Writable)
             plan.Add(Op("rdonly", "/"));
         if (ns.HasFlag(NamespaceSet.Pid))
             plan.Add(Op("mount", "proc", "/proc", Flags(MS_NOSUID | MS_NODEV | MS_NOEXEC), ""));
         else
             plan.Add(Op("bind", "/proc", "/proc", "rc"));
         AddDevices(plan);
-        plan.Add(Op("mount", "tmpfs", "/tmp", Flags(MS_NOSUID | MS_NODEV), "mode=1777"));
+        if (spec.HostTmp)
+            plan.Add(Op("bind", "/tmp", "/tmp", "rc"));
+        else
+            plan.Add(Op("mount", "tmpfs", "/tmp", Flags(MS_NOSUID | MS_NODEV), "mode=1777"));
         plan.Add(Op("mount", "tmpfs", "/run", Flags(MS_NOSUID | MS_NODEV), "mode=0755"));
         // the host's /sys, read-only (as bwrap and ch-run bind it): a fresh sysfs needs a net
         // namespace of the mounting user namespace, and the container's is made later, in the

@@ -55,6 +55,8 @@ internal static class SetupErrors
             "If nobody else can change that path, try again; otherwise bind a path only you can write."),
         ("bind", ENOTCONN) => ("LiveBindNotPropagated", $"The live bind at '{path}' did not reach the container: root inside made its mounts private, which cuts the way live binds travel in.",
             "Add the bind when the container is created (-Bind), or create the container again."),
+        ("overlay", _) => ("OverlayUnavailable", "The kernel refused the -WriteFake overlay (overlayfs with userxattr, in the container's user namespace; Linux 5.11 or later).",
+            "Run Test-UserNsSupport (row OverlayUserxattr); drop -WriteFake, or use -Writable on a copy of the image."),
         ("root", ELOOP or ESTALE) => ("RootFsChanged", $"The root file system '{path}' was replaced or became a symlink after it was checked; it is not mounted.",
             "If nobody else can change that path, try again; otherwise use a root directory under a path only you can write."),
         ("exec", ENOENT) => ("CommandNotFound", $"'{path}' was not found in the container (PATH={spec.Environment.GetValueOrDefault("PATH")}).",

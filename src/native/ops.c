@@ -98,6 +98,38 @@ static int op_root(struct op_ctx *c)
     return sys_mount_setattr(newroot(), "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID, 0);
 }
 
+/* overlay SIZE: the root becomes an overlay (userxattr, volatile) whose upper layer is a
+ * tmpfs of SIZE bytes in the setup tmpfs: writes land there and vanish at exit, deletes of
+ * image files become whiteouts. The image below is made read-only first. The overlay is
+ * scratch: missing mount points are made in it. */
+static int op_overlay(struct op_ctx *c)
+{
+    char opts[128];
+    long size;
+    c->path = "/";
+    if (parse_number(arg(c->op, 0), 1, LONG_MAX, &size) < 0) {
+        c->detail = "malformed overlay size";
+        errno = EINVAL;
+        return -1;
+    }
+    c->detail = "read-only lower layer";
+    if (sys_mount_setattr(newroot(), "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0)
+        return -1;
+    c->detail = "the upper layer's tmpfs";
+    snprintf(opts, sizeof opts, "mode=0755,size=%ld", size);
+    if (mkdir("/wf", 0755) < 0 || mount("tmpfs", "/wf", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ||
+        mkdir("/wf/upper", 0755) < 0 || mkdir("/wf/work", 0755) < 0)
+        return -1;
+    c->detail = "overlayfs with userxattr in the container's user namespace";
+    if (mount("overlay", NEWROOT, "overlay", MS_NOSUID | MS_NODEV,
+              "lowerdir=" NEWROOT ",upperdir=/wf/upper,workdir=/wf/work,userxattr,volatile") < 0)
+        return -1;
+    c->detail = "";
+    if (reopen_newroot() < 0)
+        return -1;
+    return note_scratch(newroot());
+}
+
 static int op_rdonly(struct op_ctx *c)
 {
     c->path = arg(c->op, 0);
@@ -320,6 +352,7 @@ static const struct op_kind kinds[] = {
     {"hostname", op_hostname},
     {"loopback", op_loopback}, {"pivot", op_pivot},       {"lock", op_lock},
     {"robind", op_robind},   {"mask", op_mask},         {"seal", op_seal},
+    {"overlay", op_overlay},
 };
 
 int run_ops(struct plan *plan)

@@ -150,6 +150,14 @@ public sealed class BadInputTests : ContainerTest
         { "$c = New-UserNsContainer -Command /bin/true; $null = $c | Wait-UserNsContainer; $c | Mount-ContainerBind -Source /etc -Target /tmp/x", "ContainerNotRunning", M },
         { "$c = New-UserNsContainer; $c | Dismount-ContainerBind -Target /tmp/none", "BindNotFound", D },
         { "$c = New-UserNsContainer -Bind /etc:/tmp/fixed; $c | Dismount-ContainerBind -Target /tmp/fixed", "BindLocked", D },
+        // -WriteFake, -BindHome
+        { "Invoke-UserNsContainer -RootFs $img -WriteFake -Writable -Command /bin/true", "WriteFakeConflict", I },
+        { "Invoke-UserNsContainer -WriteFake -Command /bin/true", "WriteFakeNeedsRootFs", I },
+        { "Invoke-UserNsContainer -RootFs $img -WriteFake -WriteFakeSize 0 -Command /bin/true", "InvalidWriteFakeSize", I },
+        { "Invoke-UserNsContainer -RootFs $img -WriteFakeSize 1MB -Command /bin/true", "InvalidWriteFakeSize", I },
+        { "Invoke-UserNsContainer -RootFs $img -WriteFakeSize 1.5 -Command /bin/true", "InvalidWriteFakeSize", I },
+        { "Invoke-UserNsContainer -Namespace user -HostTmp -Command /bin/true", "BindNeedsMountNamespace", I },
+        { "$saved = $env:HOME; try { $env:HOME = '/nonexistent/usnc-home'; Invoke-UserNsContainer -BindHome -Command /bin/true } finally { $env:HOME = $saved }", "HomeNotFound", I },
         // the state directory
         { "$env:USERNSCONTAINER_STATE_DIR = '/proc/usnc-state'; New-UserNsContainer", "StateDirectoryUnusable", N },
         { "$env:USERNSCONTAINER_STATE_DIR = $link; New-UserNsContainer", "StateDirectoryUnsafe", N },

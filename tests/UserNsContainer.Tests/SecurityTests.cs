@@ -141,12 +141,12 @@ public sealed class SecurityTests : ContainerTest
     [Fact]
     public void StateRecordsAre0600InA0700Directory()
     {
-        var r = TestHost.Run("$c = New-UserNsContainer -Name sec-modes -NoStart");
+        var r = TestHost.Run("$c = New-UserNsContainer -Name sec-modes -NoStart; $c.Id; $env:USERNSCONTAINER_STATE_DIR");
         try
         {
             Assert.True(r.Succeeded, string.Join("\n", r.Errors));
             var files = StateFiles();
-            Assert.NotEmpty(files);
+            Assert.True(files.Length > 0, $"no state files under {TestHost.StateDir} (container {r.Text})");
             foreach (var f in files)
                 Assert.True(File.GetUnixFileMode(f) == (UnixFileMode)0b110_000_000, $"{f} is {Convert.ToString((int)File.GetUnixFileMode(f), 8)}");
             Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(TestHost.StateDir));

@@ -41,6 +41,22 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Parameter]
     public SwitchParameter Writable { get; set; }
 
+    /// <summary>Writes go to a throw-away overlay over the read-only image (Charliecloud's --write-fake).</summary>
+    [Parameter]
+    public SwitchParameter WriteFake { get; set; }
+
+    /// <summary>The overlay's size in bytes (1GB, 512MB); default: half of this machine's memory.</summary>
+    [Parameter]
+    public long WriteFakeSize { get; set; }
+
+    /// <summary>Bind the host's /tmp instead of a private tmpfs.</summary>
+    [Parameter]
+    public SwitchParameter HostTmp { get; set; }
+
+    /// <summary>Bind your home directory at /home/USER and set HOME and USER.</summary>
+    [Parameter]
+    public SwitchParameter BindHome { get; set; }
+
     /// <summary>Uid ranges: "0:100000:65536" strings, hashtables or objects with ContainerId, HostId, Count.</summary>
     [Parameter]
     public object[]? UidMap { get; set; }
@@ -87,6 +103,9 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
             Hostname = Hostname,
             WorkingDirectory = WorkingDirectory,
             Writable = Writable,
+            WriteFake = WriteFake,
+            HostTmp = HostTmp,
+            BindHome = BindHome,
             Seccomp = Seccomp,
         };
         if (RootFs is not null)
@@ -105,6 +124,8 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
                 : Terminating<bool>(() => throw new InvalidSpecException("InvalidIdMapMode", nameof(IdMap), IdMap, "Auto (or give -UidMap and -GidMap)"));
         if (Bind is not null)
             spec.Binds = Terminating(() => BindArgument.Convert(this, Bind, nameof(Bind)));
+        if (bound.ContainsKey(nameof(WriteFakeSize)))
+            spec.WriteFakeSize = WriteFakeSize;
         if (bound.ContainsKey(nameof(User)))
             Arguments.Account(User, id => spec.User = id, name => spec.UserName = name);
         if (bound.ContainsKey(nameof(Group)))

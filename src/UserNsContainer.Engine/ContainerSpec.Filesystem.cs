@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using UserNsContainer.Engine.Native;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>What the root is and where writes go: a throw-away overlay (-WriteFake), the
+/// host's /tmp (-HostTmp) and the caller's home (-BindHome).</summary>
+public sealed partial class ContainerSpec
+{
+    /// <summary>Charliecloud's --write-fake: an overlay with a tmpfs upper layer over the
+    /// read-only image; writes vanish at exit.</summary>
+    public bool WriteFake { get; set; }
+    /// <summary>The overlay's size in bytes; null: half of this machine's memory (tmpfs's default).</summary>
+    public long? WriteFakeSize { get; set; }
+    /// <summary>Bind the host's /tmp instead of a private tmpfs.</summary>
+    public bool HostTmp { get; set; }
+    /// <summary>Bind the caller's home at /home/USER and set HOME and USER.</summary>
+    public bool BindHome { get; set; }
+
+    /// <summary>What the root is: the host's, a directory (or, later, an image file).</summary>
+    public RootKind RootKind => RootFs is null ? RootKind.Host : RootKind.Directory;
+
+    /// <summary>Where writes to the root go.</summary>
+    public RootWrites Writes => WriteFake ? RootWrites.Overlay : Writable ? RootWrites.Image : RootWrites.None;
+
+    private void ValidateFilesystemOptions(uint callerUid)
+    {
+        if (WriteFakeSize is { } size && (!WriteFake || size < 1))
+            throw new InvalidSpecException("InvalidWriteFakeSize", "WriteFakeSize", size,
+                "a size in bytes of at least 1, such as 1GB, together with -WriteFake");
+        if (WriteFake && Writable)
+            throw new InvalidSpecException("WriteFakeConflict", "WriteFake", "-Writable",
+                "-WriteFake or -Writable, not both: writes go to a throw-away overlay or into the image");
+        if (WriteFake && RootFs is null)
+            throw new InvalidSpecException("WriteFakeNeedsRootFs", "WriteFake", "/ (the host's root)",
+                "a -RootFs image: the host's / spans several filesystems, and an overlay would show only the first");
+        if (WriteFake)
+            WriteFakeSize ??= Math.Max(1L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
+        if ((HostTmp || BindHome) && !Namespaces.HasFlag(NamespaceSet.Mnt))
+            throw new InvalidSpecException("BindNeedsMountNamespace", HostTmp ? "HostTmp" : "BindHome", true,
+                "binds need the mnt namespace: add 'mnt' to -Namespace");
+        if (BindHome)
+            Home = FindHome(callerUid);
+    }
+
+    /// <summary>The caller's home (host path) and name, when -BindHome asks for it.</summary>
+    private (string Path, string User)? Home { get; set; }
+
+    private static (string, string) FindHome(uint callerUid)
+    {
+        var user = SubordinateIds.UserName(callerUid);
+        var home = System.Environment.GetEnvironmentVariable("HOME");
+        if (string.IsNullOrEmpty(home) || BindMount.RealPath(home) is not { } real || !Directory.Exists(real))
+            throw new InvalidSpecException("HomeNotFound", "BindHome", home ?? "(HOME is not set)",
+                "HOME set to an existing directory of yours");
+        return (real, user);
+    }
+
+    /// <summary>-BindHome: the home at /home/USER, read-write; HOME and USER unless -Environment sets them.</summary>
+    private IEnumerable<BindMount> HomeBind()
+    {
+        if (Home is not { } home)
+            yield break;
+        var target = "/home/" + home.User;
+        Environment.TryAdd("HOME", target);
+        Environment.TryAdd("USER", home.User);
+        yield return new BindMount { Source = home.Path, Target = target, SourceIdentity = Libc.IdentityOf(home.Path) };
+    }
+}
+
+/// <summary>What a container's root is.</summary>
+public enum RootKind
+{
+    /// <summary>The host's /, read-only.</summary>
+    Host,
+    /// <summary>A directory holding a root file system.</summary>
+    Directory,
+}
+
+/// <summary>Where writes to a container's root go.</summary>
+public enum RootWrites
+{
+    /// <summary>Nowhere: the root is read-only.</summary>
+    None,
+    /// <summary>Into the image (-Writable).</summary>
+    Image,
+    /// <summary>Into a throw-away overlay (-WriteFake), gone at exit.</summary>
+    Overlay,
+}

@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Xunit;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>Where writes go: -WriteFake (a throw-away overlay over the read-only image), the
+/// private or host /tmp, and -BindHome; the handle says which.</summary>
+public sealed class RootfsTests : ContainerTest
+{
+    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
+
+    private static string Image(string name)
+    {
+        var image = Busybox.Copy(name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(image, "usr"));
+        return image;
+    }
+
+    [BusyboxFact]
+    public void WriteFakeWritesVanishDeletesAreWhiteoutsAndTheSizeLimitHolds()
+    {
+        var image = Image("write-fake");
+        var before = TreeSnapshot.Of(image);
+        var r = TestHost.Run(@"$c = New-UserNsContainer -RootFs $image -WriteFake -WriteFakeSize 4MB -Command sleep, 60
+            $c.RootKind.ToString(); $c.Writes.ToString()
+            $c | Enter-ContainerNamespace -Command sh, -c, 'mkdir -p /usr/share/new && echo written > /usr/share/new/f && rm /etc/marker && echo deleted'
+            $c | Enter-ContainerNamespace -Command sh, -c, 'cat /usr/share/new/f; test -e /etc/marker || echo still-deleted'
+            $c | Enter-ContainerNamespace -Command sh, -c, 'dd if=/dev/zero of=/usr/big bs=1M count=8 2>&1 | grep -o ""No space left on device"" | head -1'
+            $c | Remove-UserNsContainer -Force", Vars(("image", image)));
+        Assert.Equal(new[] { "Directory", "Overlay", "deleted", "written", "still-deleted", "No space left on device" }, r.Lines);
+        Assert.Equal(before, TreeSnapshot.Of(image));     // the marker is still there; nothing new
+        Assert.False(Directory.Exists("/usr/share/new"));  // nor on the host
+    }
+
+    [BusyboxFact]
+    public void MissingMountPointsAndBindTargetsAreMadeInTheOverlay()
+    {
+        var image = Image("write-fake-binds");
+        foreach (var d in new[] { "run", "sys", "tmp" })
+            Directory.Delete(Path.Combine(image, d));
+        var src = Directory.CreateDirectory(Path.Combine(TestHost.Scratch, "wf-src-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        File.WriteAllText(Path.Combine(src, "f"), "from-host\n");
+        var before = TreeSnapshot.Of(image);
+        var r = TestHost.Run(@"Invoke-UserNsContainer -RootFs $image -WriteFake -Bind ""${src}:/srv/data"" -Command sh, -c, 'cat /srv/data/f; touch /new-top && echo root-writable'",
+            Vars(("image", image), ("src", src)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "from-host", "root-writable" }, r.Lines);
+        Assert.Equal(before, TreeSnapshot.Of(image));
+    }
+
+    [Fact]
+    public void TmpIsPrivateUnlessHostTmp()
+    {
+        var marker = Path.Combine("/tmp", "usnc-hosttmp-" + Guid.NewGuid().ToString("N")[..8]);
+        File.WriteAllText(marker, "host\n");
+        try
+        {
+            var r = TestHost.Run(@"Invoke-UserNsContainer -Command sh, -c, ""test -e $marker || echo private""
+                Invoke-UserNsContainer -HostTmp -Command sh, -c, ""cat $marker; echo inside > $marker.in""", Vars(("marker", marker)));
+            Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+            Assert.Equal(new[] { "private", "host" }, r.Lines);
+            Assert.Equal("inside\n", File.ReadAllText(marker + ".in"));
+        }
+        finally
+        {
+            File.Delete(marker);
+            File.Delete(marker + ".in");
+        }
+    }
+
+    [BusyboxFact]
+    public void BindHomeBindsTheHomeWritableAndSetsHomeAndUser()
+    {
+        var image = Image("home");
+        var home = Directory.CreateDirectory(Path.Combine(TestHost.Scratch, "home-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var user = Engine.SubordinateIds.UserName(TestHost.Uid);
+        var before = TreeSnapshot.Of(image);
+        var r = TestHost.Run(@"$saved = $env:HOME
+            try { $env:HOME = $homeDir; Invoke-UserNsContainer -RootFs $image -BindHome -Command sh, -c, 'echo $HOME $USER; echo note > $HOME/made; pwd' }
+            finally { $env:HOME = $saved }", Vars(("image", image), ("homeDir", home)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { $"/home/{user} {user}", "/" }, r.Lines);
+        Assert.Equal("note\n", File.ReadAllText(Path.Combine(home, "made")));
+        Assert.Equal(before, TreeSnapshot.Of(image)); // /home/USER came from an overmount
+    }
+}
