@@ -111,7 +111,7 @@ $prose = @{
 }
 $paramText = @{
  Command = 'The program to run, then its arguments. A name without a slash is looked up on the container''s PATH inside the root, a relative path with a slash from -WorkingDirectory, as exec does, before anything is created.'
- RootFs = 'A directory holding the container''s root file system. By default the host''s / is bound read-only.'
+ RootFs = 'A directory holding the container''s root file system, or a SquashFS image file (mounted with squashfuse, as ch-run does; needs squashfuse and /dev/fuse). By default the host''s / is bound read-only.'
  Name = 'The container''s name: 1 to 63 letters, digits, ''_'', ''.'', ''-''. Unique per user; by default the container''s Id.'
  Namespace = 'The namespaces to create, from user, mnt, pid, ipc, uts, net, cgroup; user is always created. Namespaces left out are shared with the caller.'
  Hostname = 'The host name inside (needs the uts namespace). By default the container''s name.'

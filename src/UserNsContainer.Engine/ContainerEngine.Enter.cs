@@ -65,6 +65,9 @@ public sealed partial class ContainerEngine
         foreach (var (name, value) in container.Environment)
             spec.Environment.TryAdd(name, value);
         spec.WorkingDirectory ??= container.WorkingDirectory;
+        // a FUSE root answers only processes inside the container's user namespace: the
+        // command is not looked up beforehand (exec reports a missing one)
+        spec.IsSquashFs = container.RootKind == RootKind.SquashFS;
         if (spec.User is null && spec.UserName is null)
         {
             spec.User = container.User;

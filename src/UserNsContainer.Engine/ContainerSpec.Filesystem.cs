@@ -19,8 +19,46 @@ public sealed partial class ContainerSpec
     /// <summary>Bind the caller's home at /home/USER and set HOME and USER.</summary>
     public bool BindHome { get; set; }
 
-    /// <summary>What the root is: the host's, a directory (or, later, an image file).</summary>
-    public RootKind RootKind => RootFs is null ? RootKind.Host : RootKind.Directory;
+    /// <summary>What the root is: the host's, a directory, or a SquashFS image file.</summary>
+    public RootKind RootKind => RootFs is null ? RootKind.Host : IsSquashFs ? RootKind.SquashFS : RootKind.Directory;
+
+    /// <summary>-RootFs is a SquashFS image (mounted with squashfuse, as ch-run does).</summary>
+    internal bool IsSquashFs { get; set; }
+
+    /// <summary>The squashfuse the helper runs for a SquashFS root.</summary>
+    internal string? SquashFuse { get; private set; }
+
+    /// <summary>A file as -RootFs: a SquashFS image (magic "hsqs") that squashfuse can serve,
+    /// with /dev/fuse open to the caller and a pid namespace (squashfuse runs outside it).</summary>
+    private void CheckSquashFsImage()
+    {
+        var magic = new byte[4];
+        try
+        {
+            using var f = File.OpenRead(RootFs!);
+            if (f.Read(magic, 0, 4) < 4)
+                magic = Array.Empty<byte>();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidSpecException("RootFsUnreadable", "RootFs", RootFs, $"a file you may read ({e.Message})");
+        }
+        if (System.Text.Encoding.ASCII.GetString(magic) != "hsqs")
+            throw new InvalidSpecException("RootFsNotDirectory", "RootFs", RootFs,
+                "a directory holding the container's root file system, or a SquashFS image; this file is neither (an archive must be unpacked first)");
+        SquashFuse = IdMapWriter.FindTool("squashfuse")
+            ?? throw new UserNsContainerException("SquashFuseMissing", FailureKind.NotInstalled,
+                $"'{RootFs}' is a SquashFS image, and squashfuse, which mounts it, is not on PATH.", RootFs,
+                "Install it: apt-get install squashfuse (Debian, Ubuntu), dnf install squashfuse (Fedora); or unpack the image with unsquashfs.");
+        if (!File.Exists("/dev/fuse") || !Libc.CanReadWrite("/dev/fuse"))
+            throw new UserNsContainerException("FuseUnavailable", FailureKind.PermissionDenied,
+                $"'{RootFs}' is a SquashFS image, and /dev/fuse is {(File.Exists("/dev/fuse") ? "not open to you (read and write)" : "missing")}: squashfuse cannot serve it.",
+                "/dev/fuse", "As root: modprobe fuse, and chmod 666 /dev/fuse (its usual mode); or unpack the image with unsquashfs and use the directory.");
+        if (!Namespaces.HasFlag(NamespaceSet.Pid))
+            throw new InvalidSpecException("SquashFsNeedsPidNamespace", "Namespace", string.Join(",", UserNsContainer.Engine.Namespaces.ToNames(Namespaces)),
+                "the pid namespace with a SquashFS root: squashfuse runs outside the container, out of reach of its processes");
+        IsSquashFs = true;
+    }
 
     /// <summary>Where writes to the root go.</summary>
     public RootWrites Writes => WriteFake ? RootWrites.Overlay : Writable ? RootWrites.Image : RootWrites.None;
@@ -77,6 +115,8 @@ public enum RootKind
     Host,
     /// <summary>A directory holding a root file system.</summary>
     Directory,
+    /// <summary>A SquashFS image file, served by squashfuse.</summary>
+    SquashFS,
 }
 
 /// <summary>Where writes to a container's root go.</summary>

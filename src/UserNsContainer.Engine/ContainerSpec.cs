@@ -201,12 +201,11 @@ public sealed partial class ContainerSpec
         if (HasControlCharacter(RootFs))
             throw new InvalidSpecException("InvalidRootFs", "RootFs", RootFs, "a path without control characters (newline, NUL, ...)");
         if (File.Exists(RootFs))
-            throw new InvalidSpecException("RootFsNotDirectory", "RootFs", RootFs,
-                "a directory holding the container's root file system; this is a file (an image archive must be unpacked first)");
-        if (!Directory.Exists(RootFs))
+            CheckSquashFsImage();
+        else if (!Directory.Exists(RootFs))
             throw new InvalidSpecException("RootFsNotFound", "RootFs", RootFs,
                 "an existing directory holding the container's root file system (e.g. one made with 'busybox --install' or debootstrap); nothing is there");
-        if (!Libc.CanRead(RootFs))
+        if (!IsSquashFs && !Libc.CanRead(RootFs))
             throw new InvalidSpecException("RootFsUnreadable", "RootFs", RootFs,
                 $"a directory you may list and enter; uid {ContainerEngine.CallerUid} is refused read or search permission on it (or on a directory above it)");
         // resolved as the caller sees it: the helper opens it under /oldroot, where an
@@ -343,7 +342,8 @@ public sealed partial class ContainerSpec
             throw new InvalidSpecException("CommandTooLarge", "Command", $"{size} bytes",
                 $"a command line under {ControlChannel.MaxMessage / 1024} KiB in all");
         var cwd = WorkingDirectory ?? "/";
-        if (RootPath.FindExecutable(lookupRoot, Command[0], Environment["PATH"], cwd, Binds) is null)
+        // a SquashFS image cannot be looked into before it is mounted: exec reports a missing program
+        if (!IsSquashFs && RootPath.FindExecutable(lookupRoot, Command[0], Environment["PATH"], cwd, Binds) is null)
             throw new InvalidSpecException("CommandNotFound", "Command", Command[0],
                 $"a program that exists in the container root {RootFs ?? "/ (the host's root)"} or its binds" +
                 (!Command[0].Contains('/') ? $"; searched PATH {Environment["PATH"]}"

@@ -91,7 +91,11 @@ public static class PlanBuilder
     {
         var ns = spec.Namespaces;
         plan.Add(Op("base", SetupBase));
-        plan.Add(Op("root", new[] { spec.RootFs ?? "/" }.Concat((spec.RootIdentity ?? Libc.IdentityOf(spec.RootFs ?? "/"))?.Fields() ?? Array.Empty<string>()).ToArray()));
+        var identity = (spec.RootIdentity ?? Libc.IdentityOf(spec.RootFs ?? "/"))?.Fields() ?? Array.Empty<string>();
+        if (spec.IsSquashFs)
+            plan.Add(Op("squashfs", new[] { spec.RootFs! }.Concat(identity).Append(spec.SquashFuse!).ToArray()));
+        else
+            plan.Add(Op("root", new[] { spec.RootFs ?? "/" }.Concat(identity).ToArray()));
         if (spec.WriteFake)
             plan.Add(Op("overlay", spec.WriteFakeSize!.Value.ToString(CultureInfo.InvariantCulture)));
         else if (!spec.Writable)

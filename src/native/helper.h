@@ -110,6 +110,9 @@ int idmap_tree(const char *src, int recursive, const char *uid_map, const char *
 int make_idmapped_trees(const struct op *ops, int nops, const struct record *go, int sock);
 int hot_unbind(const struct plan *plan);
 
+/* squashfs.c: the monitor's side */
+pid_t serve_squashfs(const struct record *op, int tree_sock);
+
 /* monitor.c */
 int run_monitor(struct plan *plan);
 

@@ -95,6 +95,9 @@ static void write_frame(int barrier, const struct record *rec)
 /* Collects the setup operations until the engine's "go", then hands the init its settings,
  * the operations and "go", each as a frame (u32 length, then the record). Returns 0, or -1
  * (an error record sent) when the engine went away, said "abort" or sent anything else. */
+/* The squashfs operation of the plan, if the root is a SquashFS image (kept for the monitor). */
+static struct record squashfs_op;
+
 static int release_on_go(const struct plan *plan, int barrier, int tree_sock)
 {
     struct plan ops;
@@ -108,6 +111,11 @@ static int release_on_go(const struct plan *plan, int barrier, int tree_sock)
         }
         const char *verb = rec.nfields > 0 ? rec.fields[0] : "";
         if (strcmp(verb, "op") == 0 && rec.nfields >= 2) {
+            if (strcmp(rec.fields[1], "squashfs") == 0 && rec.nfields == 6 && squashfs_op.nfields == 0) {
+                char *copy = malloc(rec.len + 1);
+                if (copy == NULL || parse_record(memcpy(copy, rec.buf, rec.len), rec.len, &squashfs_op) < 0)
+                    squashfs_op.nfields = 0;
+            }
             add_op(&ops, &rec);
             continue;
         }
@@ -246,6 +254,8 @@ int run_monitor(struct plan *plan)
         close(logp[1]);
     send_simple("pid", init, getpid());
     int released = release_on_go(plan, barrier[1], trees[0]);
+    /* a SquashFS root: the init mounts it and sends the FUSE connection; serve it at once */
+    pid_t squashfuse = released == 0 && squashfs_op.nfields == 6 ? serve_squashfs(&squashfs_op, trees[0]) : -1;
     struct relay relay = {.master = -1};
     int master = released == 0 && plan->tty ? recv_fd(trees[0]) : -1; /* -1: the init ended first */
     if (master >= 0)
@@ -256,6 +266,8 @@ int run_monitor(struct plan *plan)
         waitpid(init, NULL, 0);
         return 1;
     }
+    if (squashfs_op.nfields == 6 && squashfuse < 0)
+        kill(init, SIGKILL); /* nothing serves its root: it ends with the setup error it meets */
     close(barrier[1]);
 
     struct log_relay log = {.in = logp[0], .out = -1, .path = plan->log_path, .max = plan->log_max};
@@ -296,6 +308,10 @@ int run_monitor(struct plan *plan)
         relay_finish(&relay);
     while (pfd[2].fd >= 0 && log_pump(&log))
         ;
+    if (squashfuse > 0) {
+        kill(squashfuse, SIGKILL); /* the container's mounts are gone with it */
+        waitpid(squashfuse, NULL, 0);
+    }
     struct end_report end = judge_end(endp[0], status);
     write_status(plan, &end);
     send_simple("exit", end.kind, end.value);

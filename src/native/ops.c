@@ -352,7 +352,7 @@ static const struct op_kind kinds[] = {
     {"hostname", op_hostname},
     {"loopback", op_loopback}, {"pivot", op_pivot},       {"lock", op_lock},
     {"robind", op_robind},   {"mask", op_mask},         {"seal", op_seal},
-    {"overlay", op_overlay},
+    {"overlay", op_overlay},   {"squashfs", op_squashfs},
 };
 
 int run_ops(struct plan *plan)

@@ -43,6 +43,9 @@ int attach_overmount(void);
 /* binds.c */
 int op_bind(struct op_ctx *c);
 
+/* squashfs.c */
+int op_squashfs(struct op_ctx *c);
+
 /* lock.c */
 int op_lock(struct op_ctx *c);
 

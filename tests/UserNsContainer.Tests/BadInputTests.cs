@@ -157,7 +157,7 @@ public sealed class BadInputTests : ContainerTest
         { "Invoke-UserNsContainer -RootFs $img -WriteFakeSize 1MB -Command /bin/true", "InvalidWriteFakeSize", I },
         { "Invoke-UserNsContainer -RootFs $img -WriteFakeSize 1.5 -Command /bin/true", "InvalidWriteFakeSize", I },
         { "Invoke-UserNsContainer -Namespace user -HostTmp -Command /bin/true", "BindNeedsMountNamespace", I },
-        { "$saved = $env:HOME; try { $env:HOME = '/nonexistent/usnc-home'; Invoke-UserNsContainer -BindHome -Command /bin/true } finally { $env:HOME = $saved }", "HomeNotFound", I },
+        { "$savedHome = $env:HOME; try { $env:HOME = '/nonexistent/usnc-home'; Invoke-UserNsContainer -BindHome -Command /bin/true } finally { $env:HOME = $savedHome }", "HomeNotFound", I },
         // the state directory
         { "$env:USERNSCONTAINER_STATE_DIR = '/proc/usnc-state'; New-UserNsContainer", "StateDirectoryUnusable", N },
         { "$env:USERNSCONTAINER_STATE_DIR = $link; New-UserNsContainer", "StateDirectoryUnsafe", N },
@@ -177,9 +177,9 @@ public sealed class BadInputTests : ContainerTest
         File.CreateSymbolicLink(link, linkTarget);
         var image = TreeSnapshot.Of(img);
         var tmp = TmpEntries();
-        var r = TestHost.Run(@"$saved = $env:USERNSCONTAINER_STATE_DIR
+        var r = TestHost.Run(@"$usncStateDir = $env:USERNSCONTAINER_STATE_DIR
             try { $ErrorActionPreference = 'Stop'; " + script + @" } catch { $_.FullyQualifiedErrorId }
-            finally { $env:USERNSCONTAINER_STATE_DIR = $saved; $ErrorActionPreference = 'Continue'; Get-UserNsContainer | Remove-UserNsContainer -Force }",
+            finally { $env:USERNSCONTAINER_STATE_DIR = $usncStateDir; $ErrorActionPreference = 'Continue'; Get-UserNsContainer | Remove-UserNsContainer -Force }",
             new Dictionary<string, object?> { ["img"] = img, ["link"] = link });
         Assert.Equal(new[] { $"{errorId},UserNsContainer.Commands.{command}" }, r.Lines);
         Assert.Equal(image, TreeSnapshot.Of(img));

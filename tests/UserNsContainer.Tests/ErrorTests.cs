@@ -58,7 +58,7 @@ public sealed class ErrorTests : ContainerTest
         Assert.Equal("RootFsNotFound", r.Lines[0]);
         Assert.Contains("nothing is there", r.Lines[1]);
         Assert.Equal("RootFsNotDirectory", r.Lines[2]);
-        Assert.Contains("this is a file", r.Lines[3]);
+        Assert.Contains("this file is neither", r.Lines[3]);
         Assert.NotEqual(r.Lines[1].Split(": ", 2)[1], r.Lines[3].Split(": ", 2)[1]);
         if (TestHost.Uid != 0)
         {

@@ -86,4 +86,83 @@ public sealed class RootfsTests : ContainerTest
         Assert.Equal("note\n", File.ReadAllText(Path.Combine(home, "made")));
         Assert.Equal(before, TreeSnapshot.Of(image)); // /home/USER came from an overmount
     }
+
+    /// <summary>A SquashFS image of the busybox root, made with mksquashfs.</summary>
+    private static string SquashImage()
+    {
+        var image = Path.Combine(TestHost.Scratch, "busybox-" + Guid.NewGuid().ToString("N")[..8] + ".sqfs");
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mksquashfs",
+            new[] { Busybox.RootFs, image, "-quiet", "-noappend", "-no-progress" }) { RedirectStandardOutput = true })!;
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return image;
+    }
+
+    /// <summary>squashfuse processes of this user (the monitor's children serving SquashFS roots).</summary>
+    private static int[] SquashFuseProcesses() => Directory.EnumerateDirectories("/proc")
+        .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+        .Where(pid => pid > 0 && ProcessIs(pid, "squashfuse")).ToArray();
+
+    private static bool ProcessIs(int pid, string name)
+    {
+        try
+        {
+            var status = File.ReadAllText($"/proc/{pid}/status");
+            return status.StartsWith($"Name:\t{name}\n", StringComparison.Ordinal) && !status.Contains("State:\tZ")
+                && status.Split('\n').First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t')[1] == TestHost.Uid.ToString();
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static bool FuseOpen => Engine.Native.Libc.CanReadWrite("/dev/fuse");
+
+    [SquashFsFact]
+    public void ASquashFsImageIsARootAlsoWithWriteFakeAndLeavesNoMountOrFuseProcess()
+    {
+        var image = SquashImage();
+        var fuseBefore = SquashFuseProcesses();
+        var r = TestHost.Run(@"try {
+                Invoke-UserNsContainer -RootFs $image -Command sh, -c, 'cat /etc/marker; touch /x 2>/dev/null || echo read-only'
+                Invoke-UserNsContainer -RootFs $image -WriteFake -Command sh, -c, 'echo written > /x && cat /x'
+                $c = New-UserNsContainer -RootFs $image -Command sleep, 60
+                $c.RootKind.ToString()
+                $c | Enter-ContainerNamespace -Command cat, /etc/marker
+                $c | Remove-UserNsContainer -Force
+                Invoke-UserNsContainer -RootFs $image -Command sh, -c, 'kill -9 $$'
+                ""code=$LASTEXITCODE""
+            } catch { $_.FullyQualifiedErrorId }", Vars(("image", image)));
+        if (!FuseOpen)
+        {
+            // this machine keeps /dev/fuse closed to ordinary users (mode 0600)
+            Assert.Equal(new[] { "FuseUnavailable,UserNsContainer.Commands.InvokeUserNsContainerCommand" }, r.Lines);
+            return;
+        }
+        Assert.Equal(new[] { "busybox-root", "read-only", "written", "SquashFS", "busybox-root", "code=137" }, r.Lines);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (SquashFuseProcesses().Except(fuseBefore).Any() && DateTime.UtcNow < deadline)
+            System.Threading.Thread.Sleep(20);
+        Assert.Empty(SquashFuseProcesses().Except(fuseBefore));
+    }
+
+    [Fact]
+    public void AFileThatIsNotASquashFsImageIsNamedAsNeither()
+    {
+        var r = TestHost.Run("try { Invoke-UserNsContainer -RootFs /etc/hostname -Command /bin/true } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }");
+        Assert.Equal("RootFsNotDirectory,UserNsContainer.Commands.InvokeUserNsContainerCommand", r.Lines[0]);
+        Assert.Contains("or a SquashFS image; this file is neither", r.Lines[1]);
+    }
+}
+
+/// <summary>A fact that needs busybox-static, mksquashfs and squashfuse; .ci/run installs them.</summary>
+public sealed class SquashFsFactAttribute : FactAttribute
+{
+    public SquashFsFactAttribute()
+    {
+        if (!Busybox.Available || !File.Exists("/usr/bin/mksquashfs") || !File.Exists("/usr/bin/squashfuse"))
+            Skip = "needs busybox-static, squashfs-tools and squashfuse (apt-get install ...); .ci/run installs them";
+    }
 }

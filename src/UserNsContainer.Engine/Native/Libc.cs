@@ -70,6 +70,9 @@ internal static unsafe partial class Libc
     /// <summary>access(2) W_OK|X_OK: the caller may create files in the directory.</summary>
     public static bool CanWrite(string dir) => access(dir, W_OK | X_OK) == 0;
 
+    /// <summary>access(2) R_OK|W_OK: the caller may open the file for reading and writing.</summary>
+    public static bool CanReadWrite(string path) => access(path, R_OK | W_OK) == 0;
+
     /// <summary>access(2) R_OK|X_OK: the caller may list the directory and reach what is in it.</summary>
     public static bool CanRead(string dir) => access(dir, R_OK | X_OK) == 0;
     [LibraryImport(C, SetLastError = true)]
