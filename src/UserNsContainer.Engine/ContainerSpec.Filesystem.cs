@@ -57,6 +57,9 @@ public sealed partial class ContainerSpec
         if (!Namespaces.HasFlag(NamespaceSet.Pid))
             throw new InvalidSpecException("SquashFsNeedsPidNamespace", "Namespace", string.Join(",", UserNsContainer.Engine.Namespaces.ToNames(Namespaces)),
                 "the pid namespace with a SquashFS root: squashfuse runs outside the container, out of reach of its processes");
+        if (Writable)
+            throw new InvalidSpecException("SquashFsReadOnly", "Writable", RootFs,
+                "-WriteFake for a writable root over a SquashFS image (the image itself cannot be written), or unpack it with unsquashfs");
         IsSquashFs = true;
     }
 

@@ -148,6 +148,16 @@ public sealed class RootfsTests : ContainerTest
         Assert.Empty(SquashFuseProcesses().Except(fuseBefore));
     }
 
+    [SquashFsFact]
+    public void ASquashFsImageCannotBeWritableOrWithoutAPidNamespace()
+    {
+        var image = SquashImage();
+        var r = TestHost.Run(@"try { Invoke-UserNsContainer -RootFs $image -Writable -Command /bin/true } catch { $_.FullyQualifiedErrorId }
+            try { Invoke-UserNsContainer -RootFs $image -Namespace user, mnt -Command /bin/true } catch { $_.FullyQualifiedErrorId }", Vars(("image", image)));
+        var expected = FuseOpen ? new[] { "SquashFsReadOnly", "SquashFsNeedsPidNamespace" } : new[] { "FuseUnavailable", "FuseUnavailable" };
+        Assert.Equal(expected.Select(id => id + ",UserNsContainer.Commands.InvokeUserNsContainerCommand"), r.Lines);
+    }
+
     [Fact]
     public void AFileThatIsNotASquashFsImageIsNamedAsNeither()
     {
