@@ -18,6 +18,27 @@ function New-BusyboxRoot {
     $Path
 }
 
+# A state directory of this spec file's own, in its TestDrive (removed by Pester with it):
+# Get-UserNsContainer then lists, and AfterEach removes, only the containers the spec made,
+# never other containers of the same user on the machine.
+$env:USERNSCONTAINER_STATE_DIR = Join-Path $TestDrive 'usnc-state'
+
+# The usnc-helper processes of this user that are alive (zombies are not leftovers), as
+# "pid/start time" so that a reused pid is not taken for an old process. Processes that
+# were there before the spec started belong to others: compare with $script:HelpersBefore.
 function Get-HelperProcess {
-    Get-Process -Name usnc-helper -ErrorAction SilentlyContinue
+    $uid = [string](& id -u)
+    foreach ($dir in [System.IO.Directory]::EnumerateDirectories('/proc')) {
+        if ((Split-Path -Leaf $dir) -notmatch '^\d+$') { continue }
+        try { $status = [System.IO.File]::ReadAllText("$dir/status"); $stat = [System.IO.File]::ReadAllText("$dir/stat") } catch { continue }
+        if ($status -notmatch '^Name:\tusnc-helper' -or $status -match 'State:\tZ' -or $status -notmatch "Uid:\t$uid\t") { continue }
+        "$(Split-Path -Leaf $dir)/$(($stat.Substring($stat.LastIndexOf(')') + 2) -split ' ')[19])"
+    }
 }
+
+# The helpers that appeared since the spec file started.
+function Get-NewHelperProcess {
+    Get-HelperProcess | Where-Object { $_ -notin $script:HelpersBefore }
+}
+
+$script:HelpersBefore = @(Get-HelperProcess)

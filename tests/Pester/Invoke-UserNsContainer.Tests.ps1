@@ -8,7 +8,7 @@ BeforeAll {
 
 Describe 'Invoke-UserNsContainer' {
     AfterEach {
-        Get-HelperProcess | Should -BeNullOrEmpty
+        Get-NewHelperProcess | Should -BeNullOrEmpty
         Get-UserNsContainer | Should -BeNullOrEmpty
     }
 

@@ -5,7 +5,7 @@ BeforeAll {
 Describe 'New-UserNsContainer' {
     AfterEach {
         Get-UserNsContainer | Remove-UserNsContainer -Force
-        Get-HelperProcess | Should -BeNullOrEmpty
+        Get-NewHelperProcess | Should -BeNullOrEmpty
     }
 
     It 'returns a Running handle at once and logs the output' {

@@ -15,7 +15,7 @@ Describe 'Remove-UserNsContainer' {
         New-UserNsContainer -Name pester-reuse | Remove-UserNsContainer -Force
         $again = New-UserNsContainer -Name pester-reuse
         $again | Remove-UserNsContainer -Force
-        Get-HelperProcess | Should -BeNullOrEmpty
+        Get-NewHelperProcess | Should -BeNullOrEmpty
     }
 
     It 'honours -WhatIf' {

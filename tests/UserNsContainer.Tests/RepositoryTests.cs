@@ -125,4 +125,34 @@ public sealed class RepositoryTests
         Assert.Empty(raised.Except(documented));   // raised, but not in about_UserNsContainer
         Assert.Empty(documented.Except(raised));   // documented, but raised nowhere
     }
+
+    public static TheoryData<string> PesterSpecs()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(TestHost.RepoRoot, "tests", "Pester"), "*.Tests.ps1").Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileName(f));
+        return data;
+    }
+
+    /// <summary>Pester 5 evaluates -Skip: and -ForEach during Discovery, before any BeforeAll:
+    /// a variable they use must come from Capabilities.ps1, dot-sourced in BeforeDiscovery.</summary>
+    [Theory]
+    [MemberData(nameof(PesterSpecs))]
+    public void PesterSpecsUseOnlyDiscoveryTimeVariablesInSkipAndForEach(string spec)
+    {
+        var dir = Path.Combine(TestHost.RepoRoot, "tests", "Pester");
+        var capabilities = Parser.ParseFile(Path.Combine(dir, "Capabilities.ps1"), out _, out _)
+            .FindAll(a => a is AssignmentStatementAst, true).Cast<AssignmentStatementAst>()
+            .Select(a => a.Left).OfType<VariableExpressionAst>().Select(v => v.VariablePath.UserPath).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var ast = Parser.ParseFile(Path.Combine(dir, spec), out _, out _);
+        var discovery = ast.FindAll(a => a is CommandAst c && c.GetCommandName() == "BeforeDiscovery", true).Cast<CommandAst>().ToList();
+        var used = ast.FindAll(a => a is CommandParameterAst p && (p.ParameterName is "Skip" or "ForEach") && p.Argument is not null, true)
+            .Cast<CommandParameterAst>()
+            .SelectMany(p => p.Argument!.FindAll(v => v is VariableExpressionAst, true).Cast<VariableExpressionAst>())
+            .Select(v => v.VariablePath.UserPath).Where(n => !n.Equals("true", StringComparison.OrdinalIgnoreCase) && !n.Equals("false", StringComparison.OrdinalIgnoreCase)).ToList();
+        foreach (var name in used)
+            Assert.True(capabilities.Contains(name), $"{spec}: -Skip/-ForEach uses ${name}, which Capabilities.ps1 does not set (BeforeAll runs too late for Discovery)");
+        if (used.Count > 0)
+            Assert.True(discovery.Any(d => d.Parent.Extent.Text.Contains("Capabilities.ps1")), $"{spec}: uses capability variables but has no BeforeDiscovery that dot-sources Capabilities.ps1");
+    }
 }
