@@ -54,12 +54,12 @@ function Invoke-Docs {
 }
 
 function Invoke-Package {
-    Invoke-Build
+    # the same file 'dotnet pack -c Release' makes: out/UserNsContainer.<version>.nupkg
+    Invoke-Native dotnet @('pack', (Join-Path $Root 'UserNsContainer.sln'), '-c', 'Release', '-nologo')
     $manifest = Import-PowerShellDataFile (Join-Path $ModuleOut 'UserNsContainer.psd1')
-    $zip = Join-Path $Root "out/UserNsContainer-$($manifest.ModuleVersion).zip"
-    Compress-Archive -Path $ModuleOut -DestinationPath $zip -Force
-    Write-Verbose "Packaged $zip"
-    $zip
+    $package = Join-Path $Root "out/UserNsContainer.$($manifest.ModuleVersion).nupkg"
+    Write-Verbose "Packaged $package"
+    $package
 }
 
 function Invoke-Demo {

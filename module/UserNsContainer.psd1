@@ -3,9 +3,9 @@
     ModuleVersion        = '0.1.0'
     GUID                 = '5b0f4a7e-9a51-4c4e-8f7e-3c1d2a6b9e10'
     Author               = 'UserNsContainer developers'
-    CompanyName          = 'UserNsContainer'
-    Copyright            = '(c) UserNsContainer developers. All rights reserved.'
-    Description          = 'Rootless Linux containers from user namespaces: no daemon, no root, every container an object in the pipeline.'
+    CompanyName          = 'UserNsContainer developers'
+    Copyright            = '(c) 2026 UserNsContainer developers. MIT License.'
+    Description          = 'Rootless Linux containers from user namespaces: no daemon, no root, every container an object in the pipeline. Read-only images that stay untouched, write-fake overlays, SquashFS roots, binds at start and live, seccomp, and Test-UserNsSupport to check a host.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('UserNsContainer.format.ps1xml')
@@ -29,8 +29,10 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Linux', 'Container', 'Namespace', 'Sandbox', 'Rootless')
-            ProjectUri = 'https://example.invalid/UserNsContainer'
+            Tags         = @('Linux', 'Container', 'Namespace', 'Sandbox', 'Rootless', 'PSEdition_Core')
+            ProjectUri   = 'https://example.invalid/UserNsContainer'
+            LicenseUri   = 'https://example.invalid/UserNsContainer/blob/main/LICENSE'
+            ReleaseNotes = 'See CHANGELOG.md in the module''s repository.'
         }
     }
 }

@@ -32,7 +32,8 @@ function Get-HelperProcess {
         if ((Split-Path -Leaf $dir) -notmatch '^\d+$') { continue }
         try { $status = [System.IO.File]::ReadAllText("$dir/status"); $stat = [System.IO.File]::ReadAllText("$dir/stat") } catch { continue }
         if ($status -notmatch '^Name:\tusnc-helper' -or $status -match 'State:\tZ' -or $status -notmatch "Uid:\t$uid\t") { continue }
-        "$(Split-Path -Leaf $dir)/$(($stat.Substring($stat.LastIndexOf(')') + 2) -split ' ')[19])"
+        $fields = $stat.Substring($stat.LastIndexOf([char]41) + 2) -split ' '   # after "(comm) "
+        (Split-Path -Leaf $dir) + '/' + $fields[19]
     }
 }
 

@@ -64,6 +64,17 @@ public sealed class RepositoryTests
     }
 
     [Fact]
+    public void TheManifestCarriesItsMetadataAndTheRepositoryItsLicenseAndChangelog()
+    {
+        var r = TestHost.Run(@"$m = Get-Module UserNsContainer
+            $m.Author; $m.CompanyName; $m.Copyright; $m.Description; $m.ProjectUri; $m.LicenseUri; ($m.Tags -join ','); $m.ReleaseNotes");
+        Assert.True(r.Lines.Length == 8 && r.Lines.All(l => l.Length > 0), string.Join(" | ", r.Lines));
+        Assert.Contains("Linux", r.Lines[6]);
+        Assert.Contains("MIT License", File.ReadAllText(Path.Combine(TestHost.RepoRoot, "LICENSE")));
+        Assert.Contains("## " + TestHost.Run("(Get-Module UserNsContainer).Version.ToString()").Lines.Single(), File.ReadAllText(Path.Combine(TestHost.RepoRoot, "CHANGELOG.md")));
+    }
+
+    [Fact]
     public void TheManifestExportsEveryCmdletInTheAssemblyAndNothingElse()
     {
         var r = TestHost.Run("(Get-Module UserNsContainer).ExportedCmdlets.Keys; (Get-Module UserNsContainer).Version.ToString()");

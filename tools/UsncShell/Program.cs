@@ -6,9 +6,9 @@ using System.Management.Automation.Runspaces;
 
 namespace UsncShell;
 
-/// <summary>usnc-shell SCRIPT [ARGS...]: runs SCRIPT with out/UserNsContainer imported and
-/// its output formatted by Out-Default, as pwsh would. Exit code: $LASTEXITCODE, or 1 when
-/// the script failed.</summary>
+/// <summary>usnc-shell SCRIPT [ARGS...]: runs SCRIPT with out/UserNsContainer imported (or the
+/// manifest USERNSCONTAINER_MODULE names: an installed or unpacked package) and its output
+/// formatted by Out-Default, as pwsh would. Exit code: $LASTEXITCODE, or 1 when the script failed.</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -49,6 +49,8 @@ public static class Program
 
     private static string FindModule()
     {
+        if (Environment.GetEnvironmentVariable("USERNSCONTAINER_MODULE") is { Length: > 0 } given)
+            return Path.GetFullPath(given);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "out", "UserNsContainer", "UserNsContainer.psd1");
