@@ -10,16 +10,6 @@ namespace UserNsContainer.Tests;
 /// against root inside; hostile images whose symlinks try to redirect a bind.</summary>
 public sealed class BindTests : ContainerTest
 {
-    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
-
-    private static string HostDir(string name)
-    {
-        var d = Path.Combine(TestHost.Scratch, name + "-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(d);
-        File.WriteAllText(Path.Combine(d, "f"), "from-host\n");
-        return d;
-    }
-
     [Fact]
     public void ReadWriteAndReadOnlyBindsUnderTmp()
     {

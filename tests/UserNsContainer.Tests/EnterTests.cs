@@ -11,8 +11,6 @@ namespace UserNsContainer.Tests;
 /// <summary>Enter-ContainerNamespace against real containers and processes.</summary>
 public sealed class EnterTests : ContainerTest
 {
-    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
-
     [Fact]
     public void EnteringSeesTheContainersHostnameMountsPidsUidAndFiles()
     {

@@ -27,8 +27,6 @@ public sealed class IdMapTests : ContainerTest
         ? ("0:0:1,1:100000:65536", "0:0:1,1:100000:65536", 100000, 100000)
         : ($"0:{TestHost.Uid}:1,1:{SubUid.Start}:65536", $"0:{TestHost.Gid}:1,1:{SubGid.Start}:65536", SubUid.Start, SubGid.Start);
 
-    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
-
     private static string[] Lines(string procText) =>
         procText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
 

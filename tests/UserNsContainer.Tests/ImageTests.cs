@@ -12,8 +12,6 @@ namespace UserNsContainer.Tests;
 /// image or the host; an image's own /etc/passwd and /etc/group are used as they are.</summary>
 public sealed class ImageTests : ContainerTest
 {
-    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
-
     /// <summary>A busybox image of the test's own, without /run, /sys and /tmp (mount points the
     /// container needs) and with its own passwd and group when asked.</summary>
     private static string BareImage(string name, bool accounts = false)
@@ -27,14 +25,6 @@ public sealed class ImageTests : ContainerTest
             File.WriteAllText(Path.Combine(image, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
         }
         return image;
-    }
-
-    private static string HostDir(string name)
-    {
-        var d = Path.Combine(TestHost.Scratch, name + "-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(d);
-        File.WriteAllText(Path.Combine(d, "f"), "from-host\n");
-        return d;
     }
 
     private static void AssertSame(List<string> before, List<string> after)

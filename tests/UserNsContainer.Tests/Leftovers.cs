@@ -45,6 +45,18 @@ public abstract class ContainerTest : IDisposable
     /// <summary>Checks that the test left nothing behind, after removing what it did leave (so
     /// that a failing test does not break the next): its helper processes are killed, its
     /// state records and scratch files deleted. Then the checks fail the test if there were any.</summary>
+    /// <summary>Script variables for TestHost.Run.</summary>
+    protected static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
+
+    /// <summary>A host directory of the test's own with one file, f, saying "from-host".</summary>
+    protected static string HostDir(string name)
+    {
+        var d = Path.Combine(TestHost.Scratch, name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        File.WriteAllText(Path.Combine(d, "f"), "from-host\n");
+        return d;
+    }
+
     private readonly List<System.Diagnostics.Process> _spawned = new();
 
     /// <summary>A process the test started (a second PowerShell, a terminal session): killed,

@@ -9,8 +9,6 @@ namespace UserNsContainer.Tests;
 /// <summary>New / Start / Get / Wait / Stop / Remove on long-lived containers.</summary>
 public sealed class LifecycleTests : ContainerTest
 {
-    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
-
     [Fact]
     public void DetachedContainerIsFoundFromAnotherRunspaceAndStopped()
     {

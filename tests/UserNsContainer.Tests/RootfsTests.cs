@@ -10,8 +10,6 @@ namespace UserNsContainer.Tests;
 /// private or host /tmp, and -BindHome; the handle says which.</summary>
 public sealed class RootfsTests : ContainerTest
 {
-    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
-
     private static string Image(string name)
     {
         var image = Busybox.Copy(name + "-" + Guid.NewGuid().ToString("N")[..8]);

@@ -12,8 +12,6 @@ namespace UserNsContainer.Tests;
 /// setuid files in an image, the init's fds. Each fails on a runtime that lacks the defence.</summary>
 public sealed class SecurityTests : ContainerTest
 {
-    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
-
     [Fact]
     public void AHostSysctlWrittenBackToItsOwnValueIsRefusedAndProcSysIsLocked()
     {

@@ -11,8 +11,6 @@ namespace UserNsContainer.Tests;
 /// Warn) row with a fix, and the cmdlet that hits the same condition gives the matching ErrorId.</summary>
 public sealed class SupportTests : ContainerTest
 {
-    private static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
-
     /// <summary>"Name|Status|RecommendedAction" per check.</summary>
     private static Dictionary<string, string[]> Rows(string args = "")
     {
