@@ -50,6 +50,7 @@ public static class HostSupport
             MapTool("newuidmap", uid),
             MapTool("newgidmap", uid),
             Overlay(probes[1]),
+            SquashFs(),
             Seccomp(),
             Pidfd(),
             Cgroups(),
@@ -187,6 +188,19 @@ public static class HostSupport
         ? new("OverlayUserxattr", CheckStatus.Pass, "overlayfs with userxattr mounts inside a user namespace.")
         : new("OverlayUserxattr", CheckStatus.Warn, $"overlayfs with userxattr cannot be mounted inside a user namespace: {Error(errno)}.",
             "Linux 5.11 or later with overlayfs built in or loaded (modprobe overlay).");
+
+    /// <summary>What a SquashFS -RootFs needs: squashfuse, and /dev/fuse open to the caller.</summary>
+    private static SupportCheck SquashFs()
+    {
+        var tool = IdMapWriter.FindTool("squashfuse");
+        if (tool is null)
+            return new("SquashFS", CheckStatus.Warn, "squashfuse is not installed: a SquashFS image cannot be a root (directories still can).",
+                "apt-get install squashfuse (Debian, Ubuntu), dnf install squashfuse (Fedora)");
+        if (!File.Exists("/dev/fuse") || !Libc.CanReadWrite("/dev/fuse"))
+            return new("SquashFS", CheckStatus.Warn, $"{tool} is installed, but /dev/fuse is {(File.Exists("/dev/fuse") ? "not open to you" : "missing")}: a SquashFS image cannot be a root.",
+                "As root: modprobe fuse, and chmod 666 /dev/fuse (its usual mode).");
+        return new("SquashFS", CheckStatus.Pass, $"{tool} and /dev/fuse are usable: SquashFS images can be roots.");
+    }
 
     private static SupportCheck Seccomp()
     {

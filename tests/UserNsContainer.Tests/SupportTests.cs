@@ -24,7 +24,9 @@ public sealed class SupportTests : ContainerTest
     {
         var rows = Rows();
         Assert.Equal(new[] { "KernelVersion", "UserNamespaces", "MaxUserNamespaces", "UnprivilegedUsernsClone", "AppArmorUsernsRestriction",
-            "SubordinateUids", "SubordinateGids", "newuidmap", "newgidmap", "OverlayUserxattr", "Seccomp", "Pidfd", "CgroupV2" }, rows.Keys);
+            "SubordinateUids", "SubordinateGids", "newuidmap", "newgidmap", "OverlayUserxattr", "SquashFS", "Seccomp", "Pidfd", "CgroupV2" }, rows.Keys);
+        // the SquashFS row says what a SquashFS root would meet
+        Assert.Equal(File.Exists("/usr/bin/squashfuse") && Engine.Native.Libc.CanReadWrite("/dev/fuse") ? "Pass" : "Warn", rows["SquashFS"][0]);
         foreach (var name in new[] { "KernelVersion", "UserNamespaces", "MaxUserNamespaces", "Seccomp", "Pidfd" })
             Assert.Equal("Pass", rows[name][0]);
         Assert.All(rows.Values, v => Assert.Contains(v[0], new[] { "Pass", "Warn", "Fail", "NotApplicable" }));
