@@ -21,7 +21,8 @@ function New-BusyboxRoot {
 # A state directory of this spec file's own, in its TestDrive (removed by Pester with it):
 # Get-UserNsContainer then lists, and AfterEach removes, only the containers the spec made,
 # never other containers of the same user on the machine.
-$env:USERNSCONTAINER_STATE_DIR = Join-Path $TestDrive 'usnc-state'
+$script:StateRoot = if ($TestDrive) { $TestDrive } else { Join-Path ([System.IO.Path]::GetTempPath()) "usnc-pester-$PID" }
+$env:USERNSCONTAINER_STATE_DIR = Join-Path $script:StateRoot 'usnc-state'
 
 # The usnc-helper processes of this user that are alive (zombies are not leftovers), as
 # "pid/start time" so that a reused pid is not taken for an old process. Processes that
