@@ -345,7 +345,7 @@ public sealed partial class ContainerSpec
         // a SquashFS image cannot be looked into before it is mounted: exec reports a missing program
         if (!IsSquashFs && RootPath.FindExecutable(lookupRoot, Command[0], Environment["PATH"], cwd, Binds) is null)
             throw new InvalidSpecException("CommandNotFound", "Command", Command[0],
-                $"a program that exists in the container root {RootFs ?? "/ (the host's root)"} or its binds" +
+                $"a program that exists in {(lookupRoot.StartsWith("/proc/", StringComparison.Ordinal) ? "the running container" : $"the container root {RootFs ?? "/ (the host's root)"} or its binds")}" +
                 (!Command[0].Contains('/') ? $"; searched PATH {Environment["PATH"]}"
                     : Command[0].StartsWith('/') ? "" : $"; looked for {cwd.TrimEnd('/')}/{Command[0]} (relative to -WorkingDirectory {cwd})"));
     }
