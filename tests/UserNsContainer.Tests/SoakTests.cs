@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace UserNsContainer.Tests;
+
+/// <summary>
+/// Many create/run/remove cycles of every kind, with failures injected at random steps: bad
+/// roots, missing bind sources, SIGKILL of the monitor, the init or the main process, a
+/// stopped pipeline. Afterwards nothing may be left: no helper process, host mount, state
+/// record, /tmp entry or open fd of this process, and no user namespace more than before.
+/// CI runs a reduced form; the full one: USERNSCONTAINER_SOAK=1000 dotnet test -c Release
+/// --filter FullyQualifiedName~SoakTests.
+/// </summary>
+public sealed class SoakTests : ContainerTest
+{
+    private readonly ITestOutputHelper _out;
+
+    public SoakTests(ITestOutputHelper output) => _out = output;
+
+    private static int Cycles => int.TryParse(Environment.GetEnvironmentVariable("USERNSCONTAINER_SOAK"), out var n) && n > 0 ? n : 60;
+
+    private static int OpenFds() => Directory.EnumerateFileSystemEntries("/proc/self/fd").Count();
+
+    private static string[] TmpEntries() => Directory.EnumerateFileSystemEntries("/tmp", "usnc*").Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Distinct user namespaces among the processes this user can see.</summary>
+    private static int UserNamespaces()
+    {
+        var seen = new HashSet<string>();
+        foreach (var d in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(d), out _) && new FileInfo(Path.Combine(d, "ns", "user")).LinkTarget is { } ns)
+                    seen.Add(ns);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return seen.Count;
+    }
+
+    /// <summary>Starts a container and SIGKILLs its monitor, its init or its main process ($which).</summary>
+    private const string KillScript = @"
+        $c = New-UserNsContainer -Command sh, -c, 'sleep 30'
+        $victim = switch ($which) {
+            'monitor' { [UserNsContainer.ContainerHandle].GetProperty('MonitorPid', [System.Reflection.BindingFlags]'NonPublic,Instance').GetValue($c) }
+            'init' { $c.Pid }
+            default {
+                $kids = ([System.IO.File]::ReadAllText(""/proc/$($c.Pid)/task/$($c.Pid)/children"")).Trim().Split(' ')
+                [int]@($kids | Where-Object { ([System.IO.File]::ReadAllText(""/proc/$_/comm"")).Trim() -ne 'usnc-keeper' })[0]
+            }
+        }
+        [System.Diagnostics.Process]::GetProcessById($victim).Kill()
+        $null = $c | Wait-UserNsContainer -Timeout 10
+        $c | Remove-UserNsContainer -Force
+        'killed'";
+
+    private static readonly string[] Kinds = { "oneshot", "enter", "bind", "hotplug", "badroot", "badsource", "kill-monitor", "kill-init", "kill-main", "stop" };
+
+    [Fact]
+    public void ManyCyclesWithInjectedFailuresLeaveNothing()
+    {
+        var fds = OpenFds();
+        var tmp = TmpEntries();
+        var namespaces = UserNamespaces();
+        var src = HostDir("soak");
+        var random = new Random(20261123);
+        var counts = Kinds.ToDictionary(k => k, _ => 0);
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < Cycles; i++)
+        {
+            var kind = Kinds[random.Next(Kinds.Length)];
+            counts[kind]++;
+            var (script, expected) = kind switch
+            {
+                "oneshot" => ("Invoke-UserNsContainer -Command sh, -c, 'echo ok'", "ok"),
+                "enter" => ("$c = New-UserNsContainer; $c | Enter-ContainerNamespace -Command sh, -c, 'echo ok'; $c | Remove-UserNsContainer -Force", "ok"),
+                "bind" => ("Invoke-UserNsContainer -Bind \"${src}:/srv/soak:ro\" -Command cat, /srv/soak/f", "from-host"),
+                "hotplug" => ("$c = New-UserNsContainer; $c | Mount-ContainerBind -Source $src -Target /tmp/live; $c | Enter-ContainerNamespace -Command cat, /tmp/live/f; $c | Remove-UserNsContainer -Force", "from-host"),
+                "badroot" => ("try { Invoke-UserNsContainer -RootFs /nonexistent/usnc-soak -Command /bin/true } catch { $_.FullyQualifiedErrorId.Split(',')[0] }", "RootFsNotFound"),
+                "badsource" => ("try { Invoke-UserNsContainer -Bind /nonexistent/usnc-soak:/x -Command /bin/true } catch { $_.FullyQualifiedErrorId.Split(',')[0] }", "BindSourceNotFound"),
+                "stop" => ("$c = New-UserNsContainer -Command sleep, 30; $c | Stop-UserNsContainer -Timeout 1 -PassThru | Remove-UserNsContainer; 'stopped'", "stopped"),
+                _ => (KillScript, "killed"),
+            };
+            var which = kind.StartsWith("kill-", StringComparison.Ordinal) ? kind[5..] : "";
+            var r = TestHost.Run(script, Vars(("src", src), ("which", which)));
+            Assert.True(r.Lines.LastOrDefault() == expected, $"cycle {i} ({kind}): {r.Text} {string.Join("; ", r.Errors)}");
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while ((NewHelperProcesses().Any() || UserNamespaces() > namespaces) && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        var leftHelpers = NewHelperProcesses().Count;
+        var leftState = StateFiles().Length;
+        var fdDelta = OpenFds() - fds;
+        var nsDelta = UserNamespaces() - namespaces;
+        _out.WriteLine($"{Cycles} cycles in {sw.Elapsed.TotalSeconds:F1} s ({string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))}); " +
+            $"left: {leftHelpers} helpers, {leftState} state files, {fdDelta} fds, {nsDelta} user namespaces, {TmpEntries().Except(tmp).Count()} /tmp entries");
+        Assert.Equal(0, leftHelpers);
+        Assert.Equal(0, leftState);
+        Assert.Equal(tmp, TmpEntries());
+        Assert.True(nsDelta <= 0, $"{nsDelta} more user namespaces than before");
+        Assert.True(fdDelta <= 2, $"{fdDelta} more open fds in the test process than before"); // the runtime's own may come and go
+    }
+}
