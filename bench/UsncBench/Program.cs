@@ -14,7 +14,7 @@ namespace UsncBench;
 /// <summary>
 /// Times "run /bin/true in a fresh container" for each contender, interleaved round-robin so
 /// that machine noise hits all of them alike, and prints median, p90 and the ratio of our
-/// median to each peer's (below 1.00: we start faster).
+/// median to each peer's (below 1.00: we start faster); then what grows with use (Scaling).
 /// </summary>
 public static class Program
 {
@@ -58,6 +58,7 @@ public static class Program
             {
                 Engine.Remove(target, force: true, TimeSpan.Zero);
             }
+            Scaling.Run(Engine, image, Math.Max(5, iterations / 4));
         }
         finally
         {

@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using UserNsContainer;
+using UserNsContainer.Engine;
+
+namespace UsncBench;
+
+/// <summary>What grows with use: the cost per bind (1, 10, 100), a live bind against a restart
+/// with the bind, and 100 containers started at once (total time, resident memory).</summary>
+public static class Scaling
+{
+    private static double MedianMs(int runs, Action run)
+    {
+        run(); // warm-up
+        var times = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            run();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static void Foreground(ContainerEngine engine, ContainerSpec spec)
+    {
+        var handle = engine.Create(spec, new CreateOptions { Foreground = true });
+        foreach (var _ in engine.ReadOutput(handle, CancellationToken.None)) { }
+        engine.ReleaseForeground(handle);
+    }
+
+    private static List<BindMount> Binds(string source, int n) =>
+        Enumerable.Range(0, n).Select(i => new BindMount { Source = source, Target = $"/mnt/b{i}", ReadOnly = true }).ToList();
+
+    public static void Run(ContainerEngine engine, string image, int runs)
+    {
+        var source = Directory.CreateTempSubdirectory("usnc-bench-src-").FullName;
+        try
+        {
+            Console.WriteLine();
+            Console.WriteLine($"== binds into a busybox image (/mnt/bN, read-only); {runs} runs each, medians");
+            Console.WriteLine($"{"binds",-8} {"ours ms",10} {"bwrap ms",10}   (bwrap with --tmpfs /mnt: it cannot make mount points in a read-only image)");
+            var ours = new Dictionary<int, double>();
+            foreach (var n in new[] { 0, 1, 10, 100 })
+            {
+                ours[n] = MedianMs(runs, () => Foreground(engine, new ContainerSpec { Command = new[] { "/bin/true" }, RootFs = image, Binds = Binds(source, n) }));
+                // bwrap cannot make mount points in a read-only image: it needs a tmpfs over /mnt
+                // (which hides /mnt's own entries); ours come from an overmount that keeps them
+                var args = new List<string> { "--unshare-all", "--ro-bind", image, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/mnt" };
+                for (int i = 0; i < n; i++)
+                    args.AddRange(new[] { "--ro-bind", source, $"/mnt/b{i}" });
+                args.Add("/bin/true");
+                double bwrap = double.NaN;
+                try
+                {
+                    bwrap = MedianMs(runs, () => Peer("bwrap", args));
+                }
+                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                }
+                Console.WriteLine($"{n,-8} {ours[n],10:0.00} {bwrap,10:0.00}");
+            }
+            Console.WriteLine($"cost per extra bind (ours): {(ours[100] - ours[1]) / 99:0.000} ms");
+
+            var target = engine.Create(new ContainerSpec { RootFs = image }, new CreateOptions());
+            try
+            {
+                int k = 0;
+                var live = MedianMs(runs, () =>
+                {
+                    var t = $"/mnt/live{k++}";
+                    engine.AddBind(target, new BindMount { Source = source, Target = t, ReadOnly = true });
+                    engine.RemoveBind(target, t);
+                });
+                var restart = MedianMs(runs, () =>
+                {
+                    var h = engine.Create(new ContainerSpec { RootFs = image, Binds = Binds(source, 1) }, new CreateOptions());
+                    engine.Remove(h, force: true, TimeSpan.Zero);
+                });
+                Console.WriteLine();
+                Console.WriteLine($"== adding a bind to a running container: live (Mount-ContainerBind and Dismount) {live:0.00} ms, " +
+                    $"a new container with the bind (create and remove) {restart:0.00} ms");
+            }
+            finally
+            {
+                engine.Remove(target, force: true, TimeSpan.Zero);
+            }
+
+            Concurrent(engine, image, 100);
+        }
+        finally
+        {
+            Directory.Delete(source, recursive: true);
+        }
+    }
+
+    /// <summary>Resident memory (KiB) of this user's helper processes.</summary>
+    private static long HelperRssKiB()
+    {
+        long total = 0;
+        foreach (var d in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var status = File.ReadAllText(Path.Combine(d, "status"));
+                if (!status.StartsWith("Name:\tusnc-", StringComparison.Ordinal))
+                    continue;
+                var line = status.Split('\n').FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                if (line is not null)
+                    total += long.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+            }
+        }
+        return total;
+    }
+
+    private static void Concurrent(ContainerEngine engine, string image, int count)
+    {
+        var before = HelperRssKiB();
+        var handles = new ContainerHandle[count];
+        var sw = Stopwatch.StartNew();
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count }, i =>
+            handles[i] = engine.Create(new ContainerSpec { RootFs = image, Command = new[] { "/bin/sh", "-c", "exec sleep 60" } }, new CreateOptions()));
+        var started = sw.Elapsed.TotalMilliseconds;
+        Thread.Sleep(500);
+        var rss = HelperRssKiB() - before;
+        sw.Restart();
+        Parallel.ForEach(handles, h => engine.Remove(h, force: true, TimeSpan.Zero));
+        Console.WriteLine();
+        Console.WriteLine($"== {count} containers started at once: {started:0} ms in all ({started / count:0.00} ms each), " +
+            $"{rss / 1024.0:0.0} MiB resident across their helper processes ({rss / (double)count:0} KiB each), removed in {sw.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    private static void Peer(string file, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{file} exited with {p.ExitCode}");
+    }
+}
