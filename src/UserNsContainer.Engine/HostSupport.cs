@@ -29,8 +29,7 @@ public sealed record SupportCheck(string Name, CheckStatus Status, string Detail
 /// </summary>
 public static class HostSupport
 {
-    /// <summary>Where the sysctls live; the tests point it at a copy.</summary>
-    internal static string ProcSys { get; set; } = "/proc/sys";
+    private const string ProcSys = "/proc/sys";
 
     public static IReadOnlyList<SupportCheck> Run(string? idmapPath = null)
     {

@@ -75,7 +75,7 @@ int note_scratch_path(const char *path)
     return r;
 }
 
-static int in_scratch(int fd)
+int dir_in_scratch(int fd)
 {
     uint64_t id;
     if (mount_id(fd, &id) < 0)
@@ -84,11 +84,6 @@ static int in_scratch(int fd)
         if (scratch[i] == id)
             return 1;
     return 0;
-}
-
-int dir_in_scratch(int dfd)
-{
-    return in_scratch(dfd);
 }
 
 /* One entry of the covered directory (DIR, opened before it was covered) re-exposed in the
@@ -290,7 +285,7 @@ int make_mountpoint(const char *path, char kind, mode_t mode, int live, const ch
         }
         q = q ? q + 1 : NULL;
     }
-    if (!in_scratch(dir)) {
+    if (!dir_in_scratch(dir)) {
         int root = open_in_root("/");
         int is_root = root >= 0 && same_place(dir, root);
         if (root >= 0)

@@ -16,7 +16,14 @@ namespace UserNsContainer.Tests;
 /// record, /tmp entry or open fd of this process, and no user namespace more than before.
 /// CI runs a reduced form; the full one: USERNSCONTAINER_SOAK=1000 dotnet test -c Release
 /// --filter FullyQualifiedName~SoakTests.
+/// The counts are of the whole process, so the soak runs alone, after the parallel tests.
 /// </summary>
+[CollectionDefinition(nameof(SoakTests), DisableParallelization = true)]
+public sealed class SoakCollection
+{
+}
+
+[Collection(nameof(SoakTests))]
 public sealed class SoakTests : ContainerTest
 {
     private readonly ITestOutputHelper _out;
