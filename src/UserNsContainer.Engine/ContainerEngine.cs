@@ -29,14 +29,17 @@ public sealed partial class ContainerEngine
 {
     private static readonly ConcurrentDictionary<string, ContainerSession> Sessions = new();
 
-    public ContainerEngine(StateStore store, Action<string>? verbose = null)
+    public ContainerEngine(StateStore store, Action<string>? verbose = null, Action<string>? warning = null)
     {
         Store = store;
         Verbose = verbose ?? (_ => { });
+        Warning = warning ?? (_ => { });
     }
 
     public StateStore Store { get; }
     public Action<string> Verbose { get; }
+    /// <summary>What the user should know that does not stop the container.</summary>
+    public Action<string> Warning { get; }
 
     public static uint CallerUid => Libc.geteuid();
     public static uint CallerGid => Libc.getegid();
@@ -46,6 +49,8 @@ public sealed partial class ContainerEngine
     public ContainerHandle Create(ContainerSpec spec, CreateOptions options)
     {
         spec.Validate(CallerUid, CallerGid, Environment.GetEnvironmentVariable("TERM"));
+        foreach (var w in spec.Warnings)
+            Warning(w);
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
         var handle = new ContainerHandle
         {
@@ -72,6 +77,9 @@ public sealed partial class ContainerEngine
             Foreground = options.Foreground,
             State = ContainerState.Created,
             LogPath = options.Foreground ? null : Store.LogPath(id),
+            Network = spec.Network ?? NetworkMode.None,
+            Ports = spec.Ports,
+            NetworkLogPath = spec.Network == NetworkMode.Private ? Store.NetworkLogPath(id) : null,
             // until the container runs on its own, this process owns it: if it dies, the
             // next listing finds the record orphaned and cleans it away
             OwnerPid = Environment.ProcessId,
@@ -102,8 +110,22 @@ public sealed partial class ContainerEngine
         {
             Sessions.TryRemove(id, out _);
             session?.Abort();
+            ShowNetworkLog(handle);
             Store.Delete(handle);
             throw;
+        }
+    }
+
+    /// <summary>pasta's log, in the verbose stream, before a failed container's state goes.</summary>
+    private void ShowNetworkLog(ContainerHandle handle)
+    {
+        try
+        {
+            if (handle.NetworkLogPath is { } log && System.IO.File.Exists(log))
+                Verbose($"pasta's log for container '{handle.Name}':\n{System.IO.File.ReadAllText(log).TrimEnd()}");
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
         }
     }
 
@@ -131,7 +153,7 @@ public sealed partial class ContainerEngine
             Verbose($"Writing id maps of container '{handle.Name}' (pid {handle.Pid}): uid {string.Join(",", handle.UidMap.AsEnumerable())}, gid {string.Join(",", handle.GidMap.AsEnumerable())}.");
             var (outerUid, outerGid) = OuterMaps(handle, handle.UidMap, handle.GidMap);
             IdMapWriter.Write(handle.Pid, outerUid!, outerGid!, CallerUid, CallerGid);
-            var ops = PlanBuilder.Ops(session.Spec, handle.Binds);
+            var ops = PlanBuilder.Ops(session.Spec, handle.Binds, handle.NetworkLogPath);
             Verbose($"Releasing container '{handle.Name}': {ops.Count} setup operations ({handle.Binds.Length} binds), pivot_root, exec.");
             session.SendOps(ops);
             if (handle.Nested)
@@ -154,6 +176,7 @@ public sealed partial class ContainerEngine
         {
             Sessions.TryRemove(handle.Id, out _);
             session.Abort();
+            ShowNetworkLog(handle);
             Store.Delete(handle);
             throw;
         }

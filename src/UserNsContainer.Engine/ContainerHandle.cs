@@ -48,6 +48,12 @@ public sealed class ContainerHandle
     public bool Writable { get; set; }
     /// <summary>The seccomp filter in force for the main process: Default or Unconfined.</summary>
     public Engine.SeccompMode Seccomp { get; set; }
+    /// <summary>None (loopback only), Host (the host's network) or Private (its own, joined to the outside by pasta).</summary>
+    public Engine.NetworkMode Network { get; set; }
+    /// <summary>Ports published on the host (-Publish), as 127.0.0.1:8080->80/tcp.</summary>
+    public Engine.PortMapping[] Ports { get; set; } = Array.Empty<Engine.PortMapping>();
+    /// <summary>pasta's log, for a private network.</summary>
+    public string? NetworkLogPath { get; set; }
     /// <summary>Host paths bound in, in the order they are mounted.</summary>
     public Engine.BindMount[] Binds { get; set; } = Array.Empty<Engine.BindMount>();
 

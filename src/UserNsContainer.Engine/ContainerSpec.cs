@@ -62,6 +62,7 @@ public sealed partial class ContainerSpec
         ValidateRoot();
         ValidateHostname();
         ValidateFilesystemOptions(callerUid);
+        ValidateNetwork();
         ValidateBinds();
         ValidateIdMaps(callerUid, callerGid);
         ResolveNamesInRoot();
@@ -99,6 +100,8 @@ public sealed partial class ContainerSpec
         {
             if (Binds.Any(b => b.Target == file) || BindMount.RealPath(file) is not { } source)
                 continue;
+            if (file == "/etc/resolv.conf" && ResolvConfText is not null)
+                continue; // a private network's own (PlanBuilder)
             bool imageHasIt = RootPath.Resolve(RootFs, file) is { } inImage && NonEmptyFile(inImage);
             if ((whenSharing && sharesNet) || !imageHasIt)
                 yield return new BindMount { Source = source, Target = file, ReadOnly = true, Optional = true, Default = true };

@@ -88,11 +88,12 @@ public sealed class SystemCallException : UserNsContainerException
 /// </summary>
 public sealed class ContainerSetupException : UserNsContainerException
 {
+    /// <param name="showErrno">False where the cause says more than the errno would (a tool's own words).</param>
     public ContainerSetupException(string errorId, int step, string operation, string path, int errno,
-        string cause, string? recommendedAction)
+        string cause, string? recommendedAction, bool showErrno = true)
         : base(errorId, SystemCallException.Classify(errno),
             $"Container setup failed ({operation}{(path.Length > 0 ? $" '{path}'" : "")}): " +
-            $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}). {cause}".TrimEnd(),
+            (showErrno ? $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}). {cause}" : cause).TrimEnd(),
             path.Length > 0 ? path : operation, recommendedAction)
     {
         Step = step;

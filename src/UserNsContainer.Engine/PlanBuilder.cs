@@ -69,8 +69,9 @@ public static class PlanBuilder
     }
 
     /// <summary>The setup operations, in order; sent when the container is released, so binds
-    /// added to a Created container are part of them.</summary>
-    public static List<string[]> Ops(ContainerSpec spec, IReadOnlyList<BindMount> binds)
+    /// added to a Created container are part of them. <paramref name="networkLog"/>: where
+    /// pasta logs, for -Network Private.</summary>
+    public static List<string[]> Ops(ContainerSpec spec, IReadOnlyList<BindMount> binds, string? networkLog = null)
     {
         var plan = new List<string[]>();
         if (spec.Namespaces.HasFlag(NamespaceSet.Mnt))
@@ -84,6 +85,9 @@ public static class PlanBuilder
             plan.Add(Op("hostname", spec.Hostname));
         if (spec.Namespaces.HasFlag(NamespaceSet.Net))
             plan.Add(Op("loopback"));
+        // the nested user namespace owns the net namespace now: pasta joins both
+        if (spec.Network == NetworkMode.Private)
+            plan.Add(Op("network", new[] { spec.Pasta!, networkLog ?? "/dev/null" }.Concat(PastaArguments.For(spec, networkLog ?? "/dev/null")).ToArray()));
         return plan;
     }
 
@@ -121,6 +125,11 @@ public static class PlanBuilder
         foreach (var p in MaskedPaths)
             plan.Add(Op("mask", p, "s"));
         AddAccounts(plan, spec);
+        if (spec.ResolvConfText is { } resolv && !binds.Any(b => b.Target == "/etc/resolv.conf"))
+        {
+            plan.Add(Op("hostfile", "/resolv.conf", "644", resolv));
+            plan.Add(Op("bind", "/resolv.conf", "/etc/resolv.conf", spec.Writable ? "bos" : "bcos"));
+        }
         foreach (var b in binds)
             plan.Add(Op("bind", new[] { b.Source, b.Target, BindFlags(b, spec.Writable) }.Concat(b.SourceIdentity?.Fields() ?? Array.Empty<string>()).ToArray()));
         // mount points the image lacked were made in overmounts (tmpfs over their parent

@@ -18,6 +18,11 @@ internal static class SetupErrors
         if (op == "clone")
             return CloneRefused(errno);
         string detail = rec.Length > 5 ? rec[5] : "";
+        if (op == "network")
+        {
+            var (nid, ncause, nfix) = PastaFailure.Explain(detail, spec);
+            return new ContainerSetupException(nid, step, op, path, errno, ncause, nfix, showErrno: false);
+        }
         var (id, cause, fix) = detail.StartsWith("overmount", StringComparison.Ordinal) || detail.StartsWith("a live bind", StringComparison.Ordinal)
             ? ExplainMountPoint(path, errno, detail)
             : detail == "bind target" ? ExplainBindTarget(path, errno) : Explain(op, path, errno, spec);

@@ -81,6 +81,8 @@ public sealed class StateStore
     public string RecordPath(string id) => Path.Combine(Directory, id + ".json");
     public string StatusPath(string id) => Path.Combine(Directory, id + ".status");
     public string LogPath(string id) => Path.Combine(Directory, id + ".log");
+    /// <summary>pasta's log, for a container with a private network.</summary>
+    public string NetworkLogPath(string id) => Path.Combine(Directory, id + ".network.log");
 
     /// <summary>Takes <paramref name="name"/> for <paramref name="id"/>, atomically.</summary>
     public void ReserveName(string name, string id)
@@ -167,7 +169,7 @@ public sealed class StateStore
     /// <summary>Removes every file of the container: record, status, log, name.</summary>
     public void Delete(ContainerHandle handle)
     {
-        foreach (var path in new[] { StatusPath(handle.Id), StatusPath(handle.Id) + ".tmp", LogPath(handle.Id), LogPath(handle.Id) + ".1" })
+        foreach (var path in new[] { StatusPath(handle.Id), StatusPath(handle.Id) + ".tmp", LogPath(handle.Id), LogPath(handle.Id) + ".1", NetworkLogPath(handle.Id) })
             File.Delete(path);
         var namePath = Path.Combine(NamesDirectory, handle.Name);
         if (File.Exists(namePath) && File.ReadAllText(namePath).Trim() == handle.Id)

@@ -113,6 +113,9 @@ int hot_unbind(const struct plan *plan);
 /* squashfs.c: the monitor's side */
 pid_t serve_squashfs(const struct record *op, int tree_sock);
 
+/* network.c: the monitor's side of -Network Private */
+pid_t serve_network(const struct record *op, int tree_sock, pid_t init);
+
 /* monitor.c */
 int run_monitor(struct plan *plan);
 

@@ -95,8 +95,16 @@ static void write_frame(int barrier, const struct record *rec)
 /* Collects the setup operations until the engine's "go", then hands the init its settings,
  * the operations and "go", each as a frame (u32 length, then the record). Returns 0, or -1
  * (an error record sent) when the engine went away, said "abort" or sent anything else. */
-/* The squashfs operation of the plan, if the root is a SquashFS image (kept for the monitor). */
-static struct record squashfs_op;
+/* The squashfs operation of the plan, if the root is a SquashFS image, and the network one,
+ * for -Network Private (kept for the monitor, which serves them). */
+static struct record squashfs_op, network_op;
+
+static void keep_op(const struct record *rec, struct record *kept)
+{
+    char *copy = malloc(rec->len + 1);
+    if (copy == NULL || parse_record(memcpy(copy, rec->buf, rec->len), rec->len, kept) < 0)
+        kept->nfields = 0;
+}
 
 static int release_on_go(const struct plan *plan, int barrier, int tree_sock)
 {
@@ -111,11 +119,10 @@ static int release_on_go(const struct plan *plan, int barrier, int tree_sock)
         }
         const char *verb = rec.nfields > 0 ? rec.fields[0] : "";
         if (strcmp(verb, "op") == 0 && rec.nfields >= 2) {
-            if (strcmp(rec.fields[1], "squashfs") == 0 && rec.nfields == 6 && squashfs_op.nfields == 0) {
-                char *copy = malloc(rec.len + 1);
-                if (copy == NULL || parse_record(memcpy(copy, rec.buf, rec.len), rec.len, &squashfs_op) < 0)
-                    squashfs_op.nfields = 0;
-            }
+            if (strcmp(rec.fields[1], "squashfs") == 0 && rec.nfields == 6 && squashfs_op.nfields == 0)
+                keep_op(&rec, &squashfs_op);
+            if (strcmp(rec.fields[1], "network") == 0 && rec.nfields >= 4 && network_op.nfields == 0)
+                keep_op(&rec, &network_op);
             add_op(&ops, &rec);
             continue;
         }
@@ -256,6 +263,8 @@ int run_monitor(struct plan *plan)
     int released = release_on_go(plan, barrier[1], trees[0]);
     /* a SquashFS root: the init mounts it and sends the FUSE connection; serve it at once */
     pid_t squashfuse = released == 0 && squashfs_op.nfields == 6 ? serve_squashfs(&squashfs_op, trees[0]) : -1;
+    /* -Network Private: after the lock step the init asks for pasta on its new namespace */
+    pid_t pasta = released == 0 && network_op.nfields >= 4 ? serve_network(&network_op, trees[0], init) : -1;
     struct relay relay = {.master = -1};
     int master = released == 0 && plan->tty ? recv_fd(trees[0]) : -1; /* -1: the init ended first */
     if (master >= 0)
@@ -311,6 +320,10 @@ int run_monitor(struct plan *plan)
     if (squashfuse > 0) {
         kill(squashfuse, SIGKILL); /* the container's mounts are gone with it */
         waitpid(squashfuse, NULL, 0);
+    }
+    if (pasta > 0) {
+        kill(pasta, SIGKILL); /* its namespace is gone: nothing is left to serve */
+        waitpid(pasta, NULL, 0);
     }
     struct end_report end = judge_end(endp[0], status);
     write_status(plan, &end);

@@ -353,6 +353,7 @@ static const struct op_kind kinds[] = {
     {"loopback", op_loopback}, {"pivot", op_pivot},       {"lock", op_lock},
     {"robind", op_robind},   {"mask", op_mask},         {"seal", op_seal},
     {"overlay", op_overlay},   {"squashfs", op_squashfs},
+    {"network", op_network},
 };
 
 int run_ops(struct plan *plan)

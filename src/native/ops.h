@@ -46,6 +46,9 @@ int op_bind(struct op_ctx *c);
 /* squashfs.c */
 int op_squashfs(struct op_ctx *c);
 
+/* network.c */
+int op_network(struct op_ctx *c);
+
 /* lock.c */
 int op_lock(struct op_ctx *c);
 

@@ -16,6 +16,7 @@ namespace UserNsContainer.Tests;
 public abstract class ContainerTest : IDisposable
 {
     private readonly HashSet<string> _mountsBefore = HostMounts();
+    private readonly List<int> _pastasBefore = PastaProcesses();
     private readonly HashSet<(int, string)> _helpersBefore = HelperProcesses().Select(Identity).ToHashSet();
 
     /// <summary>Live helper processes of this user that were not there when the test began.</summary>
@@ -67,6 +68,47 @@ public abstract class ContainerTest : IDisposable
         return p;
     }
 
+    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
+
+    /// <summary>A second PowerShell-like process (UsncShell) running <paramref name="script"/>,
+    /// optionally on a terminal of its own (script(1)); tracked, so it ends with the test.</summary>
+    protected System.Diagnostics.Process StartShell(string script, bool viaTerminal = false)
+    {
+        var file = Path.Combine(TestHost.Scratch, $"script-{Guid.NewGuid():N}.ps1");
+        File.WriteAllText(file, script);
+        File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100);
+        var psi = viaTerminal
+            ? new System.Diagnostics.ProcessStartInfo("script", new[] { "-qec", $"dotnet {Shell} {file}", "/dev/null" })
+            : new System.Diagnostics.ProcessStartInfo("dotnet", new[] { Shell, file });
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = viaTerminal;
+        return Track(System.Diagnostics.Process.Start(psi)!);
+    }
+
+    /// <summary>pasta processes serving containers of this test run (their log is in its state directory).</summary>
+    public static List<int> PastaProcesses(string? containerId = null)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                var args = cmdline.Split('\0');
+                if (args.Length > 0 && Path.GetFileName(args[0]) is "pasta" or "passt" or "pasta.avx2" or "passt.avx2" &&
+                    cmdline.Contains(Path.Combine(TestHost.StateDir, containerId ?? ""), StringComparison.Ordinal))
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
     public virtual void Dispose()
     {
         foreach (var p in _spawned)
@@ -82,10 +124,13 @@ public abstract class ContainerTest : IDisposable
             }
         }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (NewHelperProcesses().Any() && DateTime.UtcNow < deadline)
+        while ((NewHelperProcesses().Any() || PastaProcesses().Except(_pastasBefore).Any()) && DateTime.UtcNow < deadline)
             Thread.Sleep(20);
         var helpers = NewHelperProcesses();
         foreach (var pid in helpers)
+            Kill(pid);
+        var pastas = PastaProcesses().Except(_pastasBefore).ToList();
+        foreach (var pid in pastas)
             Kill(pid);
         var state = StateFiles();
         foreach (var f in state)
@@ -93,6 +138,7 @@ public abstract class ContainerTest : IDisposable
         foreach (var entry in ScratchEntries().Except(_scratchBefore).Where(e => !Persistent.Contains(Path.GetFileName(e))))
             Remove(entry);
         Assert.Empty(helpers);
+        Assert.Empty(pastas);
         Assert.Equal(_mountsBefore.OrderBy(x => x), HostMounts().OrderBy(x => x));
         Assert.Empty(state);
     }

@@ -12,22 +12,6 @@ namespace UserNsContainer.Tests;
 /// The other process is UsncShell (tools/UsncShell), the minimal host over the same engine.</summary>
 public sealed class ProcessBoundaryTests : ContainerTest
 {
-    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
-
-    private Process StartShell(string script, bool viaTerminal = false)
-    {
-        var file = Path.Combine(TestHost.Scratch, $"script-{Guid.NewGuid():N}.ps1");
-        File.WriteAllText(file, script);
-        File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100);
-        var psi = viaTerminal
-            ? new ProcessStartInfo("script", new[] { "-qec", $"dotnet {Shell} {file}", "/dev/null" })
-            : new ProcessStartInfo("dotnet", new[] { Shell, file });
-        psi.RedirectStandardOutput = true;
-        psi.RedirectStandardError = true;
-        psi.RedirectStandardInput = viaTerminal;
-        return Track(Process.Start(psi)!);
-    }
-
     [Fact]
     public void ADetachedContainerOutlivesTheProcessThatCreatedIt()
     {

@@ -32,7 +32,26 @@ public sealed class SoakTests : ContainerTest
 
     private static int Cycles => int.TryParse(Environment.GetEnvironmentVariable("USERNSCONTAINER_SOAK"), out var n) && n > 0 ? n : 60;
 
-    private static int OpenFds() => Directory.EnumerateFileSystemEntries("/proc/self/fd").Count();
+    /// <summary>This process's open fds and what each is (a file, pipe:[N], socket:[N], anon_inode:[pidfd]).</summary>
+    private static Dictionary<string, string> OpenFds()
+    {
+        var fds = new Dictionary<string, string>();
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            try
+            {
+                fds[Path.GetFileName(fd)] = new FileInfo(fd).LinkTarget ?? "?";
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return fds;
+    }
+
+    /// <summary>Fds open now that were not before, with what they are.</summary>
+    private static string[] NewFds(Dictionary<string, string> before) =>
+        OpenFds().Where(kv => !before.TryGetValue(kv.Key, out var t) || t != kv.Value).Select(kv => $"{kv.Key}->{kv.Value}").ToArray();
 
     private static string[] TmpEntries() => Directory.EnumerateFileSystemEntries("/tmp", "usnc*").Order(StringComparer.Ordinal).ToArray();
 
@@ -73,7 +92,7 @@ public sealed class SoakTests : ContainerTest
     private static readonly string[] Kinds = { "oneshot", "enter", "bind", "hotplug", "badroot", "badsource", "kill-monitor", "kill-init", "kill-main", "stop" };
 
     /// <summary>Open fds once the runtime has settled (handles waiting for finalizers closed).</summary>
-    private static int SettledFds()
+    private static Dictionary<string, string> SettledFds()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -90,7 +109,8 @@ public sealed class SoakTests : ContainerTest
         var kinds = Kinds.Concat(Enumerable.Range(0, Cycles).Select(_ => "")).ToArray();
         var random = new Random(20261123);
         var counts = Kinds.ToDictionary(k => k, _ => 0);
-        int fds = 0, namespaces = 0;
+        var fds = new Dictionary<string, string>();
+        int namespaces = 0;
         string[] tmp = Array.Empty<string>();
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < kinds.Length; i++)
@@ -125,7 +145,9 @@ public sealed class SoakTests : ContainerTest
             Thread.Sleep(20);
         var leftHelpers = NewHelperProcesses().Count;
         var leftState = StateFiles().Length;
-        var fdDelta = SettledFds() - fds;
+        var fdsNow = SettledFds();
+        var fdDelta = fdsNow.Count - fds.Count;
+        var newFds = NewFds(fds);
         var nsDelta = UserNamespaces() - namespaces;
         _out.WriteLine($"{Cycles} cycles in {sw.Elapsed.TotalSeconds:F1} s ({string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))}); " +
             $"left: {leftHelpers} helpers, {leftState} state files, {fdDelta} fds, {nsDelta} user namespaces, {TmpEntries().Except(tmp).Count()} /tmp entries");
@@ -133,6 +155,6 @@ public sealed class SoakTests : ContainerTest
         Assert.Equal(0, leftState);
         Assert.Equal(tmp, TmpEntries());
         Assert.True(nsDelta <= 0, $"{nsDelta} more user namespaces than before");
-        Assert.True(fdDelta <= 2, $"{fdDelta} more open fds in the test process than before"); // the runtime's own may come and go
+        Assert.True(fdDelta <= 2, $"{fdDelta} more open fds in the test process than before: {string.Join(", ", newFds)}"); // the runtime's own may come and go
     }
 }

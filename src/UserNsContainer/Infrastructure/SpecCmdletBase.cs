@@ -88,6 +88,23 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Parameter]
     public object[]? Bind { get; set; }
 
+    /// <summary>None (default: loopback only), Host (the host's network) or Private (its own
+    /// network joined to the outside by pasta: outbound NAT, -Publish, -Dns).</summary>
+    [Parameter]
+    public NetworkMode Network { get; set; }
+
+    /// <summary>Ports to publish with -Network Private: '[HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]'; the host address defaults to 127.0.0.1.</summary>
+    [Parameter]
+    public string[]? Publish { get; set; }
+
+    /// <summary>Resolvers for the container's /etc/resolv.conf (-Network Private), instead of the host's.</summary>
+    [Parameter]
+    public string[]? Dns { get; set; }
+
+    /// <summary>With -Network Private: the gateway address reaches services on the host's 127.0.0.1.</summary>
+    [Parameter]
+    public SwitchParameter AllowHostLoopback { get; set; }
+
     /// <summary>Default: the main process runs under the default seccomp filter (about_UserNsContainer
     /// lists it); Unconfined: no filter.</summary>
     [Parameter]
@@ -107,7 +124,14 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
             HostTmp = HostTmp,
             BindHome = BindHome,
             Seccomp = Seccomp,
+            NamespacesGiven = Namespace is not null,
+            Dns = Dns,
+            AllowHostLoopback = AllowHostLoopback,
         };
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Network)))
+            spec.Network = Network;
+        if (Publish is not null)
+            spec.Publish = new List<string>(Publish);
         if (RootFs is not null)
             spec.RootFs = RootFs.Length == 0 ? RootFs : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RootFs);
         spec.Namespaces = Terminating(() => Namespaces.Parse(Namespace));

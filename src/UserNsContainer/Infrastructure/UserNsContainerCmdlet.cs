@@ -20,7 +20,7 @@ public abstract class UserNsContainerCmdlet : PSCmdlet
         {
             try
             {
-                return _engine ??= new ContainerEngine(StateStore.ForCurrentUser(), VerboseUnlessStopping);
+                return _engine ??= new ContainerEngine(StateStore.ForCurrentUser(), VerboseUnlessStopping, WarningUnlessStopping);
             }
             catch (UserNsContainerException e)
             {
@@ -38,6 +38,12 @@ public abstract class UserNsContainerCmdlet : PSCmdlet
     {
         if (!Stopping)
             WriteVerbose(message);
+    }
+
+    private void WarningUnlessStopping(string message)
+    {
+        if (!Stopping)
+            WriteWarning(message);
     }
 
     internal static ErrorRecord ToErrorRecord(UserNsContainerException e)
