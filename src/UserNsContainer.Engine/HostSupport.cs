@@ -50,6 +50,7 @@ public static class HostSupport
             MapTool("newgidmap", uid),
             Overlay(probes[1]),
             SquashFs(),
+            PrivateNetwork(),
             Seccomp(),
             Pidfd(),
             Cgroups(),
@@ -199,6 +200,25 @@ public static class HostSupport
             return new("SquashFS", CheckStatus.Warn, $"{tool} is installed, but /dev/fuse is {(File.Exists("/dev/fuse") ? "not open to you" : "missing")}: a SquashFS image cannot be a root.",
                 "As root: modprobe fuse, and chmod 666 /dev/fuse (its usual mode).");
         return new("SquashFS", CheckStatus.Pass, $"{tool} and /dev/fuse are usable: SquashFS images can be roots.");
+    }
+
+    /// <summary>What -Network Private needs: pasta, /dev/net/tun open to the caller, and a host
+    /// default route (pasta copies the host's addresses and routes, and ends without one).</summary>
+    private static SupportCheck PrivateNetwork()
+    {
+        const string name = "PrivateNetwork";
+        var tool = IdMapWriter.FindTool("pasta");
+        var tun = ContainerSpec.TunDevice;
+        if (tool is null)
+            return new(name, CheckStatus.Warn, "pasta is not installed: -Network Private is unavailable (None and Host still work).",
+                "apt-get install passt (Debian, Ubuntu), dnf install passt (Fedora)");
+        if (!File.Exists(tun) || !Libc.CanReadWrite(tun))
+            return new(name, CheckStatus.Warn, $"{tool} is installed, but {tun} is {(File.Exists(tun) ? "not open to you" : "missing")}: -Network Private is unavailable.",
+                $"As root: modprobe tun, and chmod 666 {tun} (its usual mode on most distributions).");
+        if (ResolvConf.HostGateway() is null && !(File.Exists("/proc/net/ipv6_route") && File.ReadLines("/proc/net/ipv6_route").Any(l => l.StartsWith("00000000000000000000000000000000 00 ", StringComparison.Ordinal))))
+            return new(name, CheckStatus.Warn, $"{tool} and {tun} are usable, but the host has no default route, which pasta copies: -Network Private would fail.",
+                "Give the host a default route (ip route add default via ...).");
+        return new(name, CheckStatus.Pass, $"{tool} and {tun} are usable: -Network Private works (outbound NAT, -Publish).");
     }
 
     private static SupportCheck Seccomp()

@@ -374,6 +374,10 @@ public sealed class NetworkTests : ContainerTest
             Assert.Equal("TunUnavailable,UserNsContainer.Commands.InvokeUserNsContainerCommand", r.Lines[0]);
             Assert.Contains("not open to you", r.Lines[1]);
             Assert.Contains("chmod 666", r.Lines[2]);
+            // Test-UserNsSupport says the same
+            var row = TestHost.Run("Test-UserNsSupport | Where-Object Name -eq PrivateNetwork | ForEach-Object { $_.Status.ToString(); $_.RecommendedAction }");
+            Assert.Equal("Warn", row.Lines[0]);
+            Assert.Contains("chmod 666 " + fake, row.Lines[1]);
         }
         finally
         {

@@ -105,7 +105,7 @@ public sealed class RepositoryTests
         {
             @"new (?:InvalidSpecException|UserNsContainerException)\(\s*""([A-Za-z]+)""",
             @":\s*base\(\s*""([A-Za-z]+)""",
-            @"=> \(""([A-Za-z]+)"",",
+            @"(?:=>|return) \(""([A-Za-z]+)"",",
             @"new ErrorRecord\([^;]*?, ""([A-Za-z]+)"", ErrorCategory",
         };
         var ids = new SortedSet<string>(StringComparer.Ordinal);

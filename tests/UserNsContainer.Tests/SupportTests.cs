@@ -24,7 +24,9 @@ public sealed class SupportTests : ContainerTest
     {
         var rows = Rows();
         Assert.Equal(new[] { "KernelVersion", "UserNamespaces", "MaxUserNamespaces", "UnprivilegedUsernsClone", "AppArmorUsernsRestriction",
-            "SubordinateUids", "SubordinateGids", "newuidmap", "newgidmap", "OverlayUserxattr", "SquashFS", "Seccomp", "Pidfd", "CgroupV2" }, rows.Keys);
+            "SubordinateUids", "SubordinateGids", "newuidmap", "newgidmap", "OverlayUserxattr", "SquashFS", "PrivateNetwork", "Seccomp", "Pidfd", "CgroupV2" }, rows.Keys);
+        // the PrivateNetwork row says what -Network Private would meet (this machine kind has a default route)
+        Assert.Equal(File.Exists("/usr/bin/pasta") && Engine.Native.Libc.CanReadWrite("/dev/net/tun") ? "Pass" : "Warn", rows["PrivateNetwork"][0]);
         // the SquashFS row says what a SquashFS root would meet
         Assert.Equal(File.Exists("/usr/bin/squashfuse") && Engine.Native.Libc.CanReadWrite("/dev/fuse") ? "Pass" : "Warn", rows["SquashFS"][0]);
         foreach (var name in new[] { "KernelVersion", "UserNamespaces", "MaxUserNamespaces", "Seccomp", "Pidfd" })

@@ -57,7 +57,7 @@ public sealed record PortMapping(string HostAddress, int HostPort, int Container
     private static int? Port(string s) =>
         s.Length is > 0 and <= 5 && int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 65535 ? p : null;
 
-    private static InvalidSpecException Invalid(string? text) => new("InvalidPublish", "Publish", text, Accepted);
+    private static InvalidSpecException Invalid(string? text) => new InvalidSpecException("InvalidPublish", "Publish", text, Accepted);
 
     /// <summary>pasta's form: ADDRESS/HOSTPORT:CONTAINERPORT.</summary>
     internal string PastaSpec => $"{HostAddress}/{HostPort}:{ContainerPort}";
