@@ -59,6 +59,7 @@ public static class Program
                 Engine.Remove(target, force: true, TimeSpan.Zero);
             }
             Scaling.Run(Engine, image, Math.Max(5, iterations / 4));
+            Network.Run(Engine, image, Math.Max(5, iterations / 4));
         }
         finally
         {

@@ -28,7 +28,7 @@ public static class Scaling
         return times[times.Count / 2];
     }
 
-    private static void Foreground(ContainerEngine engine, ContainerSpec spec)
+    internal static void Foreground(ContainerEngine engine, ContainerSpec spec)
     {
         var handle = engine.Create(spec, new CreateOptions { Foreground = true });
         foreach (var _ in engine.ReadOutput(handle, CancellationToken.None)) { }
@@ -101,7 +101,10 @@ public static class Scaling
     }
 
     /// <summary>Resident memory (KiB) of this user's helper processes.</summary>
-    private static long HelperRssKiB()
+    private static long HelperRssKiB() => RssKiB("usnc-");
+
+    /// <summary>Resident memory (KiB) of the processes (that this user can see) whose name starts so.</summary>
+    internal static long RssKiB(params string[] namePrefixes)
     {
         long total = 0;
         foreach (var d in Directory.EnumerateDirectories("/proc"))
@@ -109,7 +112,7 @@ public static class Scaling
             try
             {
                 var status = File.ReadAllText(Path.Combine(d, "status"));
-                if (!status.StartsWith("Name:\tusnc-", StringComparison.Ordinal))
+                if (!namePrefixes.Any(p => status.StartsWith("Name:\t" + p, StringComparison.Ordinal)))
                     continue;
                 var line = status.Split('\n').FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
                 if (line is not null)
@@ -139,7 +142,7 @@ public static class Scaling
             $"{rss / 1024.0:0.0} MiB resident across their helper processes ({rss / (double)count:0} KiB each), removed in {sw.Elapsed.TotalMilliseconds:0} ms");
     }
 
-    private static void Peer(string file, IEnumerable<string> args)
+    internal static void Peer(string file, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(file) { UseShellExecute = false };
         foreach (var a in args)
