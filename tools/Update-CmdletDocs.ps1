@@ -17,7 +17,9 @@ $prose = @{
    @('Invoke-UserNsContainer -Command sh, -c, ''id; cat /proc/self/uid_map''', 'Shows that the caller is root inside, mapped from its own uid (size 1).'),
    @('Invoke-UserNsContainer -RootFs ./rootfs -Bind ./src:/src -WorkingDirectory /src -Environment @{ LANG = ''C.UTF-8'' } -Command ./build.sh', 'Runs ./build.sh from the host directory ./src, bound at /src, in a directory root file system, with one extra environment variable. A relative command is found from -WorkingDirectory, as exec finds it.'),
    @('$h = Invoke-UserNsContainer -PassThru -Command sh, -c, ''exit 3''; $h.ExitCode', 'Emits the finished handle after the output; its ExitCode is 3, as is $LASTEXITCODE.'),
-   @('Invoke-UserNsContainer -JoinTag job42 -JoinCount 4 -Bind ./job:/job -WorkingDirectory /job -Command ./rank.sh', 'Run in four processes (four ranks of a job): all four share one container; the last one out removes it.'))
+   @('Invoke-UserNsContainer -JoinTag job42 -JoinCount 4 -Bind ./job:/job -WorkingDirectory /job -Command ./rank.sh', 'Run in four processes (four ranks of a job): all four share one container; the last one out removes it.'),
+   @('Invoke-UserNsContainer -RootFs ./rootfs -Network Private -Dns 9.9.9.9 -Command sh, -c, ''ip -4 route; cat /etc/resolv.conf''', 'Runs in a private network joined to the outside by pasta, with 9.9.9.9 as its resolver.'),
+   @('srun -N 2 --ntasks-per-node=4 pwsh -NoProfile -Command ''Invoke-UserNsContainer -Join -RootFs /shared/images/app.sqfs -Command /app/rank''', 'Under Slurm: the four tasks on each node share one container made from a SquashFS image on a shared filesystem; each node has its own, and each job step its own (docs/slurm.md in the project).'))
   Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs).'
   Outputs = 'System.String, UserNsContainer.ContainerHandle'; OutputsText = 'One string per line of the container''s standard output; with -PassThru, the finished container''s handle.' }
  'New-UserNsContainer' = @{
@@ -25,7 +27,9 @@ $prose = @{
   Description = "Creates and starts a container that outlives the PowerShell process: it runs in its own session, its standard output and error go to a bounded log file (LogPath on the handle, 1 MiB, one rotation), and any pwsh process of the same user can find it with Get-UserNsContainer.`n`nWith -Command that program is the main process; the container exits when it does. Without -Command the init idles until the container is stopped, so commands can be entered later. With -NoStart the handle is returned in state Created: the namespaces exist and the init waits before any mount, so id maps and binds can still be set; Start-UserNsContainer releases it (from the same PowerShell process)."
   Examples = @(
    @('$c = New-UserNsContainer -Name web -RootFs ./rootfs -Command httpd, -f', 'Starts a detached container named web.'),
-   @('New-UserNsContainer -NoStart -Command /bin/true | Start-UserNsContainer -PassThru', 'Creates a container in state Created, then starts it.'))
+   @('New-UserNsContainer -NoStart -Command /bin/true | Start-UserNsContainer -PassThru', 'Creates a container in state Created, then starts it.'),
+   @('$web = New-UserNsContainer -RootFs ./rootfs -Bind ./site:/srv:ro -Network Private -Publish 18080:80 -Command httpd, -f, -p, 80, -h, /srv
+$web.Ports', 'Serves ./site from a web server listening on port 80 inside its own network (root inside owns it), published on the host as 127.0.0.1:18080.'))
   Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs).'
   Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'The new container''s handle.' }
  'Start-UserNsContainer' = @{
@@ -125,7 +129,7 @@ $paramText = @{
  PassThru = 'Emit the container''s handle.'
  Interactive = 'Connect the command to this terminal instead of the pipeline (or, with -Interactive:$false, never). By default it is connected when stdin and stdout are terminals and the output would go straight to the console (Out-Default), as PowerShell does for native commands: a shell or an editor gets the terminal, while $x = ... or a pipe keeps pipeline strings.'
  NoStart = 'Return the container in state Created, before any mount, so that its id maps and binds can still be set.'
- Container = 'Container handles, as New-UserNsContainer and Get-UserNsContainer return them.'
+ Container = 'Container handles, as New-UserNsContainer and Get-UserNsContainer return them, also after serialization (remoting, background jobs, Export-Clixml): such a handle is looked up again by its Id, and one whose container is gone, or belongs to another user or machine, gives ContainerNotFound.'
  Id = 'Container Ids.'
  Timeout = 'Seconds to wait.'
  Force = 'Kill a running container at once (SIGKILL) instead of SIGTERM and a grace period.'
@@ -144,7 +148,7 @@ $paramText = @{
  ContainerId = 'An id inside to translate to the host id behind it.'
  Kind = 'Translate through the uid map (Uid, the default) or the gid map (Gid).'
  JoinTag = 'Charliecloud''s --join: peers started with the same tag (ranks of one job, say) share one container. The first creates it with this invocation''s container parameters, the others join it, each runs its own -Command inside, and the last to leave removes it. Tags are per user.'
- JoinCount = 'How many peers share the tag''s container. Every peer waits until all have arrived.'
+ JoinCount = 'How many peers share the tag''s container. Every peer waits until all have arrived. With -Join it overrides the count found in the environment.'
  Bind = 'Host paths to bind in, in order: ''SOURCE:TARGET'' or ''SOURCE:TARGET:ro'' strings, or hashtables with Source, Target, ReadOnly, Optional, NoCreate, NonRecursive, IdMap. Read-only binds hold against root inside.'
  'Mount-ContainerBind/IdMap' = 'An idmapped bind: files show their on-disk owners inside whatever the container''s map, and files made inside get those owners on disk (open_tree, MOUNT_ATTR_IDMAP with the container''s map, move_mount). Root only, on filesystems that support it; before start or live.'
  'Test-UserNsSupport/Path' = 'A directory or file whose filesystem to check for idmapped mounts, with the steps an idmapped bind takes.'
@@ -156,6 +160,11 @@ $paramText = @{
  NoCreate = 'Require the target to exist instead of creating it.'
  NonRecursive = 'Bind only the source mount, not the mounts below it.'
  Seccomp = 'Default: the process runs under the default seccomp filter, which refuses with EPERM the system calls a rootless container has no use for (kexec, module loading, bpf, perf_event_open, userfaultfd, keyctl, open_by_handle_at, io_uring, clock setting, swap, quotas, ...) and the TIOCSTI and TIOCLINUX ioctls; about_UserNsContainer lists them. Unconfined: no filter.'
+ Network = 'None (the default): the container''s own network namespace with only a loopback interface. Host: the host''s network, as leaving ''net'' out of -Namespace does. Private: its own network namespace joined to the outside by pasta (Debian package passt), as rootless podman does: outbound TCP, UDP and ICMP through NAT over IPv4 and IPv6, ports published with -Publish, and an /etc/resolv.conf of its own with the resolvers it can reach. pasta runs outside the container, as you, and ends with it however it ends; Test-UserNsSupport (row PrivateNetwork) says whether this host has what it needs: pasta, /dev/net/tun open to you, and a default route.'
+ Publish = 'With -Network Private: host ports forwarded to ports inside, as ''[HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]'' (''8080:80'', ''127.0.0.1:8080:80/tcp'', ''[::1]:5353:53/udp''). The host address defaults to 127.0.0.1, so nothing is open to other machines unless you name an address (0.0.0.0 for all). Each host address, port and protocol once. The handle''s Ports lists them.'
+ Dns = 'With -Network Private: the resolvers the container''s /etc/resolv.conf names, instead of the host''s. By default the host''s resolvers are used, except those on its loopback (such as systemd-resolved''s 127.0.0.53), which a private network cannot reach: they are left out with a warning. With -AllowHostLoopback, 127.0.0.1 here means the host''s 127.0.0.1, reached through the gateway address.'
+ AllowHostLoopback = 'With -Network Private: the gateway address inside reaches services listening on the host''s 127.0.0.1 (pasta maps it), as podman''s allow_host_loopback does. Off by default: a container should not reach what the host keeps to itself.'
+ Join = 'ch-run''s --join under a scheduler: the tasks of this node share one container, with the group found in the environment. Under Slurm (srun, sbatch) the tag is "$SLURM_JOB_ID.$SLURM_STEP_ID.$SLURMD_NODENAME", so two jobs, or two steps, never share a container, and the count is this node''s entry of SLURM_STEP_TASKS_PER_NODE ("4(x2),3" forms included); a batch script itself is a group of one. Under Open MPI''s mpirun the count is OMPI_COMM_WORLD_LOCAL_SIZE and the tag its job id. -JoinTag and -JoinCount override what was found; -Verbose says which variables decided. Outside a scheduler, -Join without -JoinTag, or without a count, is a JoinOutsideScheduler error.'
  JoinTimeout = 'Seconds a peer waits for all -JoinCount peers (default 30); past it the peer fails with JoinTimeout and the group is cleaned away.'
 
  WhatIf = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'

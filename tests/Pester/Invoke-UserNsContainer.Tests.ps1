@@ -142,3 +142,21 @@ Describe 'Invoke-UserNsContainer -JoinTag' {
             Should -Throw -ErrorId 'JoinTimeout,UserNsContainer.Commands.InvokeUserNsContainerCommand'
     }
 }
+
+Describe 'Invoke-UserNsContainer -Join' {
+    BeforeAll { $script:SlurmVars = 'SLURM_JOB_ID', 'SLURM_STEP_ID', 'SLURMD_NODENAME', 'SLURM_STEP_TASKS_PER_NODE', 'SLURM_NODEID' }
+    AfterEach { foreach ($n in $script:SlurmVars) { Remove-Item "env:$n" -ErrorAction Ignore } }
+
+    It 'takes the group from the environment srun sets and says which variables decided' {
+        $env:SLURM_JOB_ID = '77'; $env:SLURM_STEP_ID = '2'; $env:SLURMD_NODENAME = 'cn1'
+        $env:SLURM_STEP_TASKS_PER_NODE = '3,1'; $env:SLURM_NODEID = '1'
+        $out = Invoke-UserNsContainer -Join -Command hostname -Verbose 4>&1 | ForEach-Object { "$_" }
+        $out | Should -Contain 'join-77.2.cn1'
+        $out | Should -Contain "Join group '77.2.cn1' (from SLURM_JOB_ID, SLURM_STEP_ID, SLURMD_NODENAME) of 1 peers (from SLURM_STEP_TASKS_PER_NODE=3,1 at SLURM_NODEID=1)."
+    }
+
+    It 'refuses -Join outside a scheduler before anything is created' {
+        { Invoke-UserNsContainer -Join -Command /bin/true } |
+            Should -Throw -ErrorId 'JoinOutsideScheduler,UserNsContainer.Commands.InvokeUserNsContainerCommand'
+    }
+}

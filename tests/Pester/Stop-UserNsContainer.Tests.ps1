@@ -23,4 +23,15 @@ Describe 'Stop-UserNsContainer' {
         [pscustomobject]@{ Name = 'pester-stop' } | Stop-UserNsContainer
         (Get-UserNsContainer -Name pester-stop).State | Should -Be 'Exited'
     }
+
+    It 'acts on a handle that came back from a background job (serialized), and not on a stale one' {
+        $manifest = $script:ModuleManifest
+        $h = Start-Job { param($m) Import-Module $m; New-UserNsContainer -Name pester-ser -Command sleep, 60 } -ArgumentList $manifest |
+            Wait-Job | Receive-Job
+        $h.PSObject.TypeNames[0] | Should -Be 'Deserialized.UserNsContainer.ContainerHandle'
+        ($h | Stop-UserNsContainer -PassThru).State | Should -Be 'Exited'
+        $h | Remove-UserNsContainer
+        { $h | Stop-UserNsContainer -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ContainerNotFound,UserNsContainer.Commands.StopUserNsContainerCommand'
+    }
 }

@@ -136,6 +136,9 @@ public sealed class BadInputTests : ContainerTest
         { "Invoke-UserNsContainer -JoinTag 'bad tag' -JoinCount 2 -Command /bin/true", "InvalidJoinTag", I },
         { "Invoke-UserNsContainer -JoinTag t -JoinCount 0 -Command /bin/true", "InvalidJoinCount", I },
         { "Invoke-UserNsContainer -JoinTag t -JoinCount 2 -JoinTimeout -1 -Command /bin/true", "InvalidJoinTimeout", I },
+        { "Invoke-UserNsContainer -JoinTag ('t' * 59) -Command /bin/true", "InvalidJoinTag", I },
+        { "Invoke-UserNsContainer -Join -Command /bin/true", "JoinOutsideScheduler", I },
+        { "Invoke-UserNsContainer -Join -JoinCount 2 -Command /bin/true", "JoinOutsideScheduler", I },
         // containers that do not exist, were removed, or were made up
         { "Start-UserNsContainer -Name nope-usnc", "ContainerNotFound", S },
         { "Get-UserNsContainer -Name nope-usnc", "ContainerNotFound", G },

@@ -15,8 +15,9 @@ namespace UserNsContainer.Tests;
 /// /etc/subuid range.</summary>
 public sealed class DocExampleTests : ContainerTest
 {
-    /// <summary>Examples that need more than one PowerShell process: JoinTests runs four peers.</summary>
-    private static readonly string[] ManyProcesses = { "-JoinCount 4" };
+    /// <summary>Examples that need more than one PowerShell process: JoinTests runs four
+    /// peers, SlurmTests runs -Join under srun.</summary>
+    private static readonly string[] ManyProcesses = { "-JoinCount 4", "srun " };
 
     public static TheoryData<string, int> Examples()
     {

@@ -61,6 +61,22 @@ public sealed class JoinTests : ContainerTest
     }
 
     [Fact]
+    public void JoinTakesTheGroupFromSlurmsEnvironmentAndSaysWhichVariablesDecided()
+    {
+        var r = TestHost.Run("""
+            $names = 'SLURM_JOB_ID', 'SLURM_STEP_ID', 'SLURMD_NODENAME', 'SLURM_STEP_TASKS_PER_NODE', 'SLURM_NODEID'
+            $env:SLURM_JOB_ID = '77'; $env:SLURM_STEP_ID = '2'; $env:SLURMD_NODENAME = 'cn1'
+            $env:SLURM_STEP_TASKS_PER_NODE = '3,1'; $env:SLURM_NODEID = '1'
+            try { Invoke-UserNsContainer -Join -Command hostname -Verbose 4>&1 | ForEach-Object { "$_" } | Where-Object { $_ -notlike 'Starting the helper*' } }
+            finally { foreach ($n in $names) { [Environment]::SetEnvironmentVariable($n, [NullString]::Value) } }
+            """);
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal("Join group '77.2.cn1' (from SLURM_JOB_ID, SLURM_STEP_ID, SLURMD_NODENAME) of 1 peers (from SLURM_STEP_TASKS_PER_NODE=3,1 at SLURM_NODEID=1).", r.Lines[0]);
+        Assert.Contains("join-77.2.cn1", r.Lines);
+        Assert.Null(System.Environment.GetEnvironmentVariable("SLURM_JOB_ID"));
+    }
+
+    [Fact]
     public void ABadTagIsRefused()
     {
         var r = TestHost.Run("try { Invoke-UserNsContainer -JoinTag 'bad tag' -Command /bin/true } catch { $_.FullyQualifiedErrorId }");

@@ -24,12 +24,18 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
     [Parameter]
     public SwitchParameter Interactive { get; set; }
 
+    /// <summary>ch-run's --join under a scheduler: the peers of this node (srun's tasks of one
+    /// job step, mpirun's local ranks) share one container; tag and count come from the
+    /// environment (-JoinTag, -JoinCount override).</summary>
+    [Parameter]
+    public SwitchParameter Join { get; set; }
+
     /// <summary>Charliecloud's --join: peers started with the same tag share one container;
     /// the first creates it, the others join, each runs its own -Command.</summary>
     [Parameter]
     public string? JoinTag { get; set; }
 
-    /// <summary>How many peers share the tag's container (with -JoinTag).</summary>
+    /// <summary>How many peers share the tag's container (with -JoinTag; with -Join, overrides the count found in the environment).</summary>
     [Parameter]
     public int JoinCount { get; set; } = 1;
 
@@ -39,7 +45,7 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
 
     protected override void EndProcessing()
     {
-        if (JoinTag is not null)
+        if (JoinTag is not null || Join)
         {
             RunJoined();
             return;
@@ -68,14 +74,19 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
     /// <summary>-JoinTag: arrive (create or join), run this peer's command inside, leave.</summary>
     private void RunJoined()
     {
-        var tag = JoinTag!;
-        if (!ContainerSpec.IsValidName(tag))
-            ThrowTerminatingError(ToErrorRecord(new InvalidSpecException("InvalidJoinTag", nameof(JoinTag), tag,
-                "1 to 63 characters: letters, digits, '_', '.', '-', starting with a letter or digit")));
+        if (JoinTag is not null && (!ContainerSpec.IsValidName(JoinTag) || JoinTag.Length > JoinEnvironment.MaxTagLength))
+            ThrowTerminatingError(ToErrorRecord(new InvalidSpecException("InvalidJoinTag", nameof(JoinTag), JoinTag,
+                $"1 to {JoinEnvironment.MaxTagLength} characters: letters, digits, '_', '.', '-', starting with a letter or digit")));
+        bool countGiven = MyInvocation.BoundParameters.ContainsKey(nameof(JoinCount));
         if (JoinCount < 1)
             ThrowTerminatingError(ToErrorRecord(new InvalidSpecException("InvalidJoinCount", nameof(JoinCount), JoinCount, "a count of at least 1")));
         if (JoinTimeout < 0)
             ThrowTerminatingError(ToErrorRecord(new InvalidSpecException("InvalidJoinTimeout", nameof(JoinTimeout), JoinTimeout, "seconds, 0 or more")));
+        var group = Join
+            ? Terminating(() => JoinEnvironment.Resolve(System.Environment.GetEnvironmentVariables(), JoinTag, countGiven ? JoinCount : null))
+            : new JoinGroup(JoinTag!, JoinCount, "-JoinTag", countGiven ? "-JoinCount" : "the default of -JoinCount");
+        WriteVerbose($"Join group '{group.Tag}' (from {group.TagSource}) of {group.Count} peers (from {group.CountSource}).");
+        var tag = group.Tag;
         // the container: this invocation's spec without a command (an idle init the peers enter)
         var containerSpec = BuildSpec();
         var process = new ContainerSpec
@@ -91,10 +102,10 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
         containerSpec.Environment = new System.Collections.Generic.Dictionary<string, string>();
         containerSpec.WorkingDirectory = null;
         containerSpec.User = containerSpec.Group = null;
-        if (!ShouldProcess(tag, $"Run '{string.Join(' ', process.Command)}' in the container shared by {JoinCount} peers"))
+        if (!ShouldProcess(tag, $"Run '{string.Join(' ', process.Command)}' in the container shared by {group.Count} peers"))
             return;
         var coordinator = Terminating(() => new JoinCoordinator(Engine));
-        var handle = Terminating(() => coordinator.Arrive(tag, JoinCount, TimeSpan.FromSeconds(JoinTimeout),
+        var handle = Terminating(() => coordinator.Arrive(tag, group.Count, TimeSpan.FromSeconds(JoinTimeout),
             () => Engine.Create(containerSpec, new CreateOptions { Foreground = false }), Cancel));
         try
         {

@@ -5,8 +5,9 @@ using UserNsContainer.Engine;
 namespace UserNsContainer.Commands;
 
 /// <summary>Base of the cmdlets that act on existing containers: -Container (pipeline, by
-/// value), -Id and -Name (by property name); each is resolved to a live handle, or an
-/// ObjectNotFound error is written and the pipeline moves on.</summary>
+/// value; also a handle that went through serialization), -Id and -Name (by property name);
+/// each is resolved to a live handle by its Id, or an ObjectNotFound error is written and the
+/// pipeline moves on.</summary>
 public abstract class ContainerCmdletBase : UserNsContainerCmdlet
 {
     protected const string ByContainer = "Container";
@@ -15,6 +16,7 @@ public abstract class ContainerCmdletBase : UserNsContainerCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ByContainer)]
     [ValidateNotNull]
+    [HandleArgument]
     public ContainerHandle[] Container { get; set; } = Array.Empty<ContainerHandle>();
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ById)]
@@ -49,7 +51,12 @@ public abstract class ContainerCmdletBase : UserNsContainerCmdlet
     {
         if (handle is null)
         {
-            var what = name is not null ? $"named '{name}'" : $"with Id '{id}'";
+            var what = (name, id) switch
+            {
+                (not null, not null) => $"named '{name}' with Id '{id}'",
+                (not null, null) => $"named '{name}'",
+                _ => $"with Id '{id}'",
+            };
             var e = new UserNsContainerException("ContainerNotFound", FailureKind.ObjectNotFound,
                 $"No container {what} exists for this user (it may have been removed, or belong to another user).",
                 (object?)name ?? id, "List your containers with Get-UserNsContainer.");
