@@ -23,6 +23,9 @@
         'Mount-ContainerBind'
         'Dismount-ContainerBind'
         'Test-UserNsSupport'
+        'Import-ContainerImage'
+        'Get-ContainerImage'
+        'Remove-ContainerImage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -19,8 +19,9 @@ $prose = @{
    @('$h = Invoke-UserNsContainer -PassThru -Command sh, -c, ''exit 3''; $h.ExitCode', 'Emits the finished handle after the output; its ExitCode is 3, as is $LASTEXITCODE.'),
    @('Invoke-UserNsContainer -JoinTag job42 -JoinCount 4 -Bind ./job:/job -WorkingDirectory /job -Command ./rank.sh', 'Run in four processes (four ranks of a job): all four share one container; the last one out removes it.'),
    @('Invoke-UserNsContainer -RootFs ./rootfs -Network Private -Dns 9.9.9.9 -Command sh, -c, ''ip -4 route; cat /etc/resolv.conf''', 'Runs in a private network joined to the outside by pasta, with 9.9.9.9 as its resolver.'),
+   @('Invoke-UserNsContainer -Image busybox -WriteFake -Command sh, -c, ''echo scratch > /etc/motd; cat /etc/motd''', 'Runs in a container of the imported image busybox:latest (Import-ContainerImage); the write goes to a throw-away overlay, and the image stays as imported.'),
    @('srun -N 2 --ntasks-per-node=4 pwsh -NoProfile -Command ''Invoke-UserNsContainer -Join -RootFs /shared/images/app.sqfs -Command /app/rank''', 'Under Slurm: the four tasks on each node share one container made from a SquashFS image on a shared filesystem; each node has its own, and each job step its own (docs/slurm.md in the project).'))
-  Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs).'
+  Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs); an image from Get-ContainerImage, by property name (Reference).'
   Outputs = 'System.String, UserNsContainer.ContainerHandle'; OutputsText = 'One string per line of the container''s standard output; with -PassThru, the finished container''s handle.' }
  'New-UserNsContainer' = @{
   Synopsis = 'Creates a long-lived, detached container and returns its handle at once.'
@@ -30,7 +31,7 @@ $prose = @{
    @('New-UserNsContainer -NoStart -Command /bin/true | Start-UserNsContainer -PassThru', 'Creates a container in state Created, then starts it.'),
    @('$web = New-UserNsContainer -RootFs ./rootfs -Bind ./site:/srv:ro -Network Private -Publish 18080:80 -Command httpd, -f, -p, 80, -h, /srv
 $web.Ports', 'Serves ./site from a web server listening on port 80 inside its own network (root inside owns it), published on the host as 127.0.0.1:18080.'))
-  Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs).'
+  Inputs = 'System.String'; InputsText = 'A root file system path, by property name (RootFs); an image from Get-ContainerImage, by property name (Reference).'
   Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'The new container''s handle.' }
  'Start-UserNsContainer' = @{
   Synopsis = 'Starts a container created with New-UserNsContainer -NoStart.'
@@ -112,6 +113,31 @@ $web.Ports', 'Serves ./site from a web server listening on port 80 inside its ow
   Examples = @(@('Get-UserNsContainer | Remove-UserNsContainer -Force', 'Removes every container of the current user.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; Id or Name by property name.'
   Outputs = 'None'; OutputsText = 'Nothing.' }
+ 'Import-ContainerImage' = @{
+  Synopsis = 'Copies an OCI image (a registry, a docker-archive or oci-archive file, an OCI layout) into your image store and unpacks it, rootless.'
+  Description = "Copies the image with skopeo into your per-user store (`$USERNSCONTAINER_IMAGE_DIR, else `$XDG_DATA_HOME/usernscontainer/images, else ~/.local/share/usernscontainer/images; kept 0700) and unpacks it once with umoci unpack --rootless into a root file system that every container of the image shares read-only (-Image on New- and Invoke-UserNsContainer). No daemon and no root: skopeo and umoci run as you.`n`n-Reference takes anything skopeo understands: docker://REGISTRY/NAME:TAG, docker-archive:FILE (docker save, podman save), oci-archive:FILE, oci:DIRECTORY:TAG; a bare NAME:TAG or REGISTRY/NAME:TAG means docker://. The image is stored as that name and tag (a file's base name for archives and layouts), or as -Name.`n`nThe image for this machine's platform is chosen from a multi-platform list; an image built for another platform is refused (NoImageForPlatform) unless -Platform names it. -Credential reaches skopeo in a 0600 file inside the import's private directory, deleted with it: never on a command line. Write-Progress shows the copy and the unpack; -Verbose shows skopeo's and umoci's own messages. Ctrl+C, or any failure, kills the tool and deletes the partial copy; two imports of one image at once store it once."
+  Examples = @(
+   @('Import-ContainerImage docker-archive:./busybox.tar', 'Imports an image saved with docker save or podman save; it is stored as busybox:latest.'),
+   @('Import-ContainerImage oci:./busybox-oci:latest -Name tools/busybox:1.36', 'Imports the latest tag of an OCI layout directory under a name of your choice.'),
+   @('Import-ContainerImage registry.example.org/team/app:2.1 -Credential (Get-Credential) -Platform linux/arm64', 'Pulls the arm64 image of a private registry with a user and password (to run it here, qemu-user-static must be installed).'))
+  Inputs = 'System.String'; InputsText = 'References, by value or by property name (Reference).'
+  Outputs = 'UserNsContainer.Engine.Images.ImageInfo'; OutputsText = 'The imported image.' }
+ 'Get-ContainerImage' = @{
+  Synopsis = 'Lists the images you imported: name, tag, Id, size, created, architecture.'
+  Description = 'Reads your image store and returns one object per name:tag, with Name, Tag, Id (the first 12 hex digits of the manifest digest), Digest, Size (bytes of the stored blobs), Created, Architecture, Os, RootFsPath (the shared read-only root) and Config (Env, Entrypoint, Cmd, WorkingDir, User). Its Reference (name:tag) pipes into -Image.'
+  Examples = @(
+   @('Get-ContainerImage', 'Lists every image as a table.'),
+   @('Get-ContainerImage busybox | Invoke-UserNsContainer -Command uname, -m', 'Runs a command in a container of the image busybox:latest.'))
+  Inputs = 'System.String'; InputsText = 'Names by property name.'
+  Outputs = 'UserNsContainer.Engine.Images.ImageInfo'; OutputsText = 'One object per image name:tag.' }
+ 'Remove-ContainerImage' = @{
+  Synopsis = 'Removes imported images; refuses while a container of the image exists, unless -Force.'
+  Description = 'Removes the name:tag and, once no other name points at the image, its files (the OCI layout and the unpacked root), renamed out of the store first so that nothing ever sees half an image. While any container of yours (running, created or exited) has the image as its root, the image is kept and ImageInUse names the containers; -Force removes those containers first.'
+  Examples = @(
+   @('Remove-ContainerImage busybox:latest', 'Removes busybox:latest.'),
+   @('Get-ContainerImage | Where-Object Size -gt 500MB | Remove-ContainerImage -Force', 'Removes every image over 500 MB, with the containers made from them.'))
+  Inputs = 'UserNsContainer.Engine.Images.ImageInfo'; InputsText = 'Images from Get-ContainerImage or Import-ContainerImage.'
+  Outputs = 'None'; OutputsText = 'Nothing.' }
 }
 $paramText = @{
  Command = 'The program to run, then its arguments. A name without a slash is looked up on the container''s PATH inside the root, a relative path with a slash from -WorkingDirectory, as exec does, before anything is created.'
@@ -167,6 +193,16 @@ $paramText = @{
  Join = 'ch-run''s --join under a scheduler: the tasks of this node share one container, with the group found in the environment. Under Slurm (srun, sbatch) the tag is "$SLURM_JOB_ID.$SLURM_STEP_ID.$SLURMD_NODENAME", so two jobs, or two steps, never share a container, and the count is this node''s entry of SLURM_STEP_TASKS_PER_NODE ("4(x2),3" forms included); a batch script itself is a group of one. Under Open MPI''s mpirun the count is OMPI_COMM_WORLD_LOCAL_SIZE and the tag its job id. -JoinTag and -JoinCount override what was found; -Verbose says which variables decided. Outside a scheduler, -Join without -JoinTag, or without a count, is a JoinOutsideScheduler error.'
  JoinTimeout = 'Seconds a peer waits for all -JoinCount peers (default 30); past it the peer fails with JoinTimeout and the group is cleaned away.'
 
+ Image = 'An imported image (name[:tag], or its Id) to run: its root file system, shared read-only by every container of the image, with the image''s Env under -Environment, its Entrypoint and Cmd unless -Command is given, and its WorkingDir and User unless -WorkingDirectory and -User are. Not with -RootFs, nor with -Writable (the image stays as imported: use -WriteFake or a -Bind). An image whose User is not root needs that uid mapped (-HostIdCount 65536, -IdMap Auto) or -User 0.'
+ Reference = 'What to import: NAME[:TAG] or REGISTRY/NAME[:TAG] (a registry image, as docker://), docker://REGISTRY/NAME[:TAG], docker-archive:FILE[:NAME:TAG], oci-archive:FILE[:TAG] or oci:DIRECTORY[:TAG]. Relative file paths are taken from the current location.'
+ TlsVerify = '$false: talk to the registry over plain HTTP, or accept a certificate nobody vouches for (a registry on 127.0.0.1, say). Default: $true.'
+ Credential = 'The registry user and password (or token). The password reaches skopeo in a 0600 file in the import''s private directory, deleted when the import ends; never on a command line.'
+ Platform = 'os/architecture[/variant] of the image to take from a multi-platform list, such as linux/arm64 or linux/arm/v7. Default: this machine''s (linux/amd64 here).'
+ 'Import-ContainerImage/Name' = 'Store the image as this name[:tag] (lowercase; tag latest when none) instead of the reference''s.'
+ 'Get-ContainerImage/Name' = 'Images to list: a name (all its tags), name:tag, or an Id of 12 or more hex digits. Wildcards are allowed. Default: all.'
+ 'Remove-ContainerImage/Name' = 'Images to remove: a name (all its tags), name:tag, or an Id of 12 or more hex digits. Wildcards are allowed.'
+ 'Remove-ContainerImage/Force' = 'Remove the containers whose root is the image first (killing running ones at once), instead of refusing.'
+ InputObject = 'Images, as Get-ContainerImage and Import-ContainerImage return them.'
  WhatIf = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
  Confirm = 'Prompts you for confirmation before running the cmdlet.'
 }

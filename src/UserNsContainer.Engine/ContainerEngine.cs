@@ -68,6 +68,7 @@ public sealed partial class ContainerEngine
             WorkingDirectory = spec.WorkingDirectory,
             Writable = spec.Writable,
             RootKind = spec.RootKind,
+            Image = spec.ResolvedImage?.Reference,
             Writes = spec.Writes,
             HostTmp = spec.HostTmp,
             Seccomp = spec.Seccomp,

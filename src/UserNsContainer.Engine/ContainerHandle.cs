@@ -31,8 +31,10 @@ public sealed class ContainerHandle
     public int? Signal { get; set; }
     /// <summary>The root directory; "/" is the host's root bound read-only.</summary>
     public string RootFs { get; set; } = "/";
-    /// <summary>What the root is: Host (the host's / read-only) or Directory.</summary>
+    /// <summary>What the root is: Host (the host's / read-only), Directory, SquashFS or Image.</summary>
     public Engine.RootKind RootKind { get; set; }
+    /// <summary>The imported image (name:tag) whose rootfs is the root, for -Image.</summary>
+    public string? Image { get; set; }
     /// <summary>Where writes to the root go: None (read-only), Image (-Writable) or Overlay (-WriteFake, gone at exit).</summary>
     public Engine.RootWrites Writes { get; set; }
     public string[] Namespaces { get; set; } = Array.Empty<string>();

@@ -20,7 +20,7 @@ public sealed partial class ContainerSpec
     public bool BindHome { get; set; }
 
     /// <summary>What the root is: the host's, a directory, or a SquashFS image file.</summary>
-    public RootKind RootKind => RootFs is null ? RootKind.Host : IsSquashFs ? RootKind.SquashFS : RootKind.Directory;
+    public RootKind RootKind => RootFs is null ? RootKind.Host : Image is not null ? RootKind.Image : IsSquashFs ? RootKind.SquashFS : RootKind.Directory;
 
     /// <summary>-RootFs is a SquashFS image (mounted with squashfuse, as ch-run does).</summary>
     internal bool IsSquashFs { get; set; }
@@ -120,6 +120,8 @@ public enum RootKind
     Directory,
     /// <summary>A SquashFS image file, served by squashfuse.</summary>
     SquashFS,
+    /// <summary>An imported image's unpacked rootfs (-Image), shared read-only.</summary>
+    Image,
 }
 
 /// <summary>Where writes to a container's root go.</summary>

@@ -8,3 +8,5 @@ $script:SubUid = Get-Content /etc/subuid -ErrorAction SilentlyContinue | Where-O
 $script:SubStart = if ($script:SubUid) { ($script:SubUid -split ':')[1] }
 # root may write any map; an ordinary user needs a /etc/subuid range for more than its own id
 $script:CanMapRanges = $script:IsRoot -or [bool]$script:SubUid
+# images: skopeo copies, umoci unpacks (and makes the test image); busybox fills it
+$script:HasImageTools = $script:HasBusybox -and [bool](Get-Command skopeo -ErrorAction SilentlyContinue) -and [bool](Get-Command umoci -ErrorAction SilentlyContinue)

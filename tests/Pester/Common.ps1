@@ -44,3 +44,24 @@ function Get-NewHelperProcess {
 }
 
 $script:HelpersBefore = @(Get-HelperProcess)
+
+# An OCI layout made with umoci from a busybox root, tagged latest: Env GREETING=hello, Cmd
+# cat /etc/marker, WorkingDir /etc, no User. Returns the layout's path.
+function New-TestImageLayout {
+    param([Parameter(Mandatory)] [string] $Path)
+    $layout = Join-Path $Path 'layout'
+    $bundle = Join-Path $Path 'bundle'
+    $arch = if ([System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'Arm64') { 'arm64' } else { 'amd64' }
+    & umoci init --layout $layout
+    & umoci new --image "${layout}:base"
+    & umoci unpack --rootless --image "${layout}:base" $bundle
+    New-BusyboxRoot -Path (Join-Path $bundle 'rootfs') | Out-Null
+    & umoci repack --image "${layout}:base" $bundle
+    & umoci config --image "${layout}:base" --tag latest --architecture $arch --os linux `
+        --config.env GREETING=hello --config.cmd cat --config.cmd /etc/marker --config.workingdir /etc
+    if ($LASTEXITCODE) { throw "umoci config exited with $LASTEXITCODE" }
+    $layout
+}
+
+# An image store of the spec file's own, in its TestDrive: the spec counts only what it imported.
+$env:USERNSCONTAINER_IMAGE_DIR = Join-Path $script:StateRoot 'usnc-images'

@@ -14,6 +14,7 @@ namespace UserNsContainer.Tests;
 /// </summary>
 public sealed class BadInputTests : ContainerTest
 {
+    private const string II = "ImportContainerImageCommand", GCI = "GetContainerImageCommand", RCI = "RemoveContainerImageCommand";
     private const string I = "InvokeUserNsContainerCommand", N = "NewUserNsContainerCommand", S = "StartUserNsContainerCommand",
         G = "GetUserNsContainerCommand", W = "WaitUserNsContainerCommand", T = "StopUserNsContainerCommand", R = "RemoveUserNsContainerCommand",
         SI = "SetIdMapCommand", GI = "GetIdMapCommand", E = "EnterContainerNamespaceCommand", M = "MountContainerBindCommand", D = "DismountContainerBindCommand";
@@ -184,13 +185,24 @@ public sealed class BadInputTests : ContainerTest
         { "Invoke-UserNsContainer -RootFs $img -WriteFakeSize 1.5 -Command /bin/true", "InvalidWriteFakeSize", I },
         { "Invoke-UserNsContainer -Namespace user -HostTmp -Command /bin/true", "BindNeedsMountNamespace", I },
         { "$savedHome = $env:HOME; try { $env:HOME = '/nonexistent/usnc-home'; Invoke-UserNsContainer -BindHome -Command /bin/true } finally { $env:HOME = $savedHome }", "HomeNotFound", I },
+        // images (in a store of the case's own, $store, which nothing may create)
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Import-ContainerImage 'Bad/Name'", "InvalidImageReference", II },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Import-ContainerImage \"docker-archive:$img`n\"", "InvalidImageReference", II },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Import-ContainerImage busybox -Platform linux", "InvalidPlatform", II },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Import-ContainerImage busybox -Name '../x'", "InvalidImageName", II },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Invoke-UserNsContainer -Image nothing-usnc -Command /bin/true", "ImageNotFound", I },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Invoke-UserNsContainer -Image \"x`n\" -Command /bin/true", "InvalidImageReference", I },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Invoke-UserNsContainer -Image nothing-usnc -Writable -Command /bin/true", "ImageNotWritable", I },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Get-ContainerImage nothing-usnc", "ImageNotFound", GCI },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Remove-ContainerImage nothing-usnc", "ImageNotFound", RCI },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = '/proc/usnc-images'; Import-ContainerImage docker-archive:/nonexistent.tar", "ImageStoreUnusable", II },
         // the state directory
         { "$env:USERNSCONTAINER_STATE_DIR = '/proc/usnc-state'; New-UserNsContainer", "StateDirectoryUnusable", N },
         { "$env:USERNSCONTAINER_STATE_DIR = $link; New-UserNsContainer", "StateDirectoryUnsafe", N },
     };
 
     /// <summary>Entries of /tmp this suite could have made (names starting with usnc).</summary>
-    private static string[] TmpEntries() => Directory.EnumerateFileSystemEntries("/tmp", "usnc*").Order(StringComparer.Ordinal).ToArray();
+    private static string[] TmpEntries() => TestHost.ModuleTmpEntries();
 
     [BusyboxTheory]
     [MemberData(nameof(Cases))]
@@ -203,10 +215,13 @@ public sealed class BadInputTests : ContainerTest
         File.CreateSymbolicLink(link, linkTarget);
         var image = TreeSnapshot.Of(img);
         var tmp = TmpEntries();
+        var store = Path.Combine(TestHost.Scratch, "images-" + Guid.NewGuid().ToString("N")[..8]);
         var r = TestHost.Run(@"$usncStateDir = $env:USERNSCONTAINER_STATE_DIR
             try { $ErrorActionPreference = 'Stop'; " + script + @" } catch { $_.FullyQualifiedErrorId }
-            finally { $env:USERNSCONTAINER_STATE_DIR = $usncStateDir; $ErrorActionPreference = 'Continue'; Get-UserNsContainer | Remove-UserNsContainer -Force }",
-            new Dictionary<string, object?> { ["img"] = img, ["link"] = link });
+            finally { $env:USERNSCONTAINER_STATE_DIR = $usncStateDir; [Environment]::SetEnvironmentVariable('USERNSCONTAINER_IMAGE_DIR', [NullString]::Value)
+                $ErrorActionPreference = 'Continue'; Get-UserNsContainer | Remove-UserNsContainer -Force }",
+            new Dictionary<string, object?> { ["img"] = img, ["link"] = link, ["store"] = store });
+        Assert.False(Directory.Exists(store), "the image store was created");
         Assert.Equal(new[] { $"{errorId},UserNsContainer.Commands.{command}" }, r.Lines);
         Assert.Equal(image, TreeSnapshot.Of(img));
         Assert.Equal(tmp, TmpEntries());

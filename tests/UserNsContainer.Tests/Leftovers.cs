@@ -38,7 +38,7 @@ public abstract class ContainerTest : IDisposable
 
     /// <summary>Entries of the shared scratch directory that outlive a test, made once on first
     /// use: the busybox root, the probe and sanitized helper builds, the private state directory.</summary>
-    private static readonly string[] Persistent = { "busybox-root", "state", "probe", "usnc-helper-asan" };
+    private static readonly string[] Persistent = { "busybox-root", "state", "probe", "usnc-helper-asan", "doc-images" };
     private readonly HashSet<string> _scratchBefore = ScratchEntries();
 
     private static HashSet<string> ScratchEntries() => Directory.EnumerateFileSystemEntries(TestHost.Scratch).ToHashSet();

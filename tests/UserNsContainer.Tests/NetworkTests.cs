@@ -24,14 +24,7 @@ public sealed class NetworkTests : ContainerTest
 {
     private static bool PastaInstalled => File.Exists("/usr/bin/pasta");
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static int FreePort() => Daemons.FreePort();
 
     /// <summary>An HTTP GET to 127.0.0.1:port; null when nothing answers within the time.</summary>
     private static string? HttpGet(int port, TimeSpan within)

@@ -96,14 +96,7 @@ public sealed class SlurmCluster : IDisposable
             """;
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static int FreePort() => Daemons.FreePort();
 
     /// <summary>A client command (srun, sbatch, sinfo) against this cluster.</summary>
     public ProcessStartInfo Client(string file, params string[] args)
@@ -150,16 +143,11 @@ public sealed class SlurmCluster : IDisposable
 
     private Process Daemon(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file);
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         psi.Environment["SLURM_CONF"] = Config;
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
+        return Daemons.Start(psi);
     }
 
     private void WaitUntilIdle()
@@ -189,16 +177,7 @@ public sealed class SlurmCluster : IDisposable
     {
         foreach (var p in _daemons)
         {
-            try
-            {
-                if (!p.HasExited)
-                    p.Kill(entireProcessTree: true);
-                p.WaitForExit(10_000);
-            }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-            }
-            p.Dispose();
+            Daemons.Stop(p);
         }
         if (Dir.Length == 0)
             return;

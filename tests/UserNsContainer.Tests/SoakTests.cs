@@ -64,7 +64,7 @@ public sealed class SoakTests : ContainerTest
     private static string[] NewFds(Dictionary<string, string> before) =>
         OpenFds().Where(kv => !before.TryGetValue(kv.Key, out var t) || t != kv.Value).Select(kv => $"{kv.Key}->{kv.Value}").ToArray();
 
-    private static string[] TmpEntries() => Directory.EnumerateFileSystemEntries("/tmp", "usnc*").Order(StringComparer.Ordinal).ToArray();
+    private static string[] TmpEntries() => TestHost.ModuleTmpEntries();
 
     /// <summary>Distinct user namespaces among the processes this user can see.</summary>
     private static int UserNamespaces()

@@ -40,6 +40,15 @@ public static class TestHost
         };
     }
 
+    /// <summary>/tmp entries named like the module's own (usnc*), without those of test runs
+    /// and CI jobs (this one's or others' running on the machine at the same time).</summary>
+    public static string[] ModuleTmpEntries() =>
+        Directory.EnumerateFileSystemEntries("/tmp", "usnc*")
+            .Where(e => !Path.GetFileName(e).StartsWith("usnc-tests-", StringComparison.Ordinal) &&
+                        !Path.GetFileName(e).StartsWith("usnc-ci.", StringComparison.Ordinal) &&
+                        !Path.GetFileName(e).StartsWith("usnc-bystander.", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).ToArray();
+
     public static uint Uid => Engine.ContainerEngine.CallerUid;
     public static uint Gid => Engine.ContainerEngine.CallerGid;
 

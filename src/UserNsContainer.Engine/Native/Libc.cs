@@ -75,6 +75,9 @@ internal static unsafe partial class Libc
 
     /// <summary>access(2) R_OK|X_OK: the caller may list the directory and reach what is in it.</summary>
     public static bool CanRead(string dir) => access(dir, R_OK | X_OK) == 0;
+
+    /// <summary>access(2) X_OK: the caller may execute the file.</summary>
+    public static bool CanExecute(string path) => access(path, X_OK) == 0;
     [LibraryImport(C, SetLastError = true)]
     public static partial uint getegid();
 

@@ -52,7 +52,7 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
         }
         var spec = BuildSpec(DefaultShell);
         bool terminal = ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
-        if (!ShouldProcess(string.Join(' ', spec.Command!), "Run in a new container"))
+        if (!ShouldProcess(spec.Command is { } c ? string.Join(' ', c) : $"the command of image {Image}", "Run in a new container"))
             return;
         var options = new CreateOptions { Foreground = true, Stdio = terminal ? StdioMode.Inherit : StdioMode.Capture };
         var handle = Terminating(() => Engine.Create(spec, options));
@@ -98,6 +98,7 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
             Group = containerSpec.Group,
         };
         containerSpec.Command = null;
+        containerSpec.Idle = true;
         containerSpec.Name ??= "join-" + tag;
         containerSpec.Environment = new System.Collections.Generic.Dictionary<string, string>();
         containerSpec.WorkingDirectory = null;

@@ -36,3 +36,25 @@ public sealed class NamespaceCompleter : IArgumentCompleter
         Namespaces.Names.Where(n => n.StartsWith(wordToComplete, System.StringComparison.OrdinalIgnoreCase))
             .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n + " namespace"));
 }
+
+/// <summary>Completes -Image and Get-/Remove-ContainerImage's -Name with imported images' name:tag.</summary>
+public sealed class ImageNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+        string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IReadOnlyList<Engine.Images.ImageInfo> all;
+        try
+        {
+            all = Engine.Images.ImageStore.OpenExisting()?.List() ?? new List<Engine.Images.ImageInfo>();
+        }
+        catch (UserNsContainerException)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+        var prefix = wordToComplete.Trim('\'', '"');
+        return all.Where(i => i.Reference.StartsWith(prefix, System.StringComparison.Ordinal))
+            .Select(i => new CompletionResult(i.Reference, i.Reference, CompletionResultType.ParameterValue,
+                $"{i.Reference} ({i.Id}, {i.Architecture}, {i.Size / 1048576.0:F1} MiB)"));
+    }
+}

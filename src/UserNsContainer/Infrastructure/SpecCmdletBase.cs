@@ -19,6 +19,12 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Alias("Root")]
     public string? RootFs { get; set; }
 
+    /// <summary>An imported image (name[:tag] or Id) to run: its rootfs, shared read-only, and its defaults.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Reference")]
+    [ArgumentCompleter(typeof(ImageNameCompleter))]
+    public string? Image { get; set; }
+
     [Parameter]
     public string? Name { get; set; }
 
@@ -116,7 +122,9 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
         var spec = new ContainerSpec
         {
             Name = Name,
-            Command = Command ?? defaultCommand,
+            Command = Command,
+            DefaultCommand = defaultCommand,
+            Image = Image,
             Hostname = Hostname,
             WorkingDirectory = WorkingDirectory,
             Writable = Writable,

@@ -1,0 +1,195 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+
+namespace UserNsContainer.Engine.Images;
+
+/// <summary>How far an import is, for Write-Progress.</summary>
+public sealed record ImportProgress(string Phase, string Status, int Percent);
+
+/// <summary>What Import-ContainerImage asks for.</summary>
+public sealed class ImportRequest
+{
+    public required ImageReference Reference { get; init; }
+    /// <summary>false: talk to a registry without TLS, or with a certificate nobody signed.</summary>
+    public bool TlsVerify { get; init; } = true;
+    public string? UserName { get; init; }
+    public string? Password { get; init; }
+    /// <summary>os/arch[/variant]; null: this machine's.</summary>
+    public string? Platform { get; init; }
+    /// <summary>Store it under this name:tag instead of the reference's.</summary>
+    public string? LocalName { get; init; }
+}
+
+/// <summary>
+/// Import-ContainerImage's work: skopeo copies the image into an OCI layout in a private
+/// directory of this process under the store's tmp/, umoci unpacks it there rootless, and
+/// only the finished image is renamed into images/ (one rename: another process sees all of
+/// it or none; of two concurrent imports of one image the second finds it there and drops its
+/// copy). Any failure, or cancellation, deletes the directory; one left by a process that
+/// died is deleted by the next import.
+/// </summary>
+public sealed class ImageImporter
+{
+    private readonly ImageStore _store;
+    private readonly Action<string> _verbose;
+    private readonly Action<ImportProgress> _progress;
+
+    public ImageImporter(ImageStore store, Action<string> verbose, Action<ImportProgress> progress)
+    {
+        _store = store;
+        _verbose = verbose;
+        _progress = progress;
+    }
+
+    /// <summary>This machine's platform as OCI names it: linux/amd64, linux/arm64.</summary>
+    public static string HostPlatform() => "linux/" + RuntimeInformation.OSArchitecture switch
+    {
+        Architecture.X64 => "amd64",
+        Architecture.Arm64 => "arm64",
+        Architecture.Arm => "arm",
+        Architecture.X86 => "386",
+        Architecture.S390x => "s390x",
+        Architecture.Ppc64le => "ppc64le",
+        var a => a.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Checks an os/arch[/variant] text; returns its parts.</summary>
+    public static (string Os, string Arch, string? Variant) ParsePlatform(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0 || !p.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')))
+            throw new InvalidSpecException("InvalidPlatform", "Platform", text, "os/architecture[/variant] in lowercase, such as linux/amd64 or linux/arm64/v8");
+        return (parts[0], parts[1], parts.Length == 3 ? parts[2] : null);
+    }
+
+    public ImageInfo Import(ImportRequest request, CancellationToken cancel)
+    {
+        var skopeo = Tools.Find("skopeo");
+        var umoci = Tools.Find("umoci");
+        var (os, arch, variant) = ParsePlatform(request.Platform ?? HostPlatform());
+        var (name, tag) = request.LocalName is { } local ? ImageReference.SplitLocal(local) : (request.Reference.Name, request.Reference.Tag);
+        ClearAbandoned();
+        var work = Path.Combine(_store.TmpDirectory, $"{Environment.ProcessId}-{ProcessInfo.StartTime(Environment.ProcessId)}-{Guid.NewGuid().ToString("N")[..8]}");
+        Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            var layout = Path.Combine(work, "oci");
+            var args = new System.Collections.Generic.List<string> { "copy", "--override-os", os, "--override-arch", arch };
+            if (variant is not null)
+                args.AddRange(new[] { "--override-variant", variant });
+            if (request.Reference.Transport == "docker")
+            {
+                if (!request.TlsVerify)
+                    args.Add("--src-tls-verify=false");
+                if (request.UserName is not null)
+                    args.AddRange(new[] { "--src-authfile", WriteAuthFile(work, request) });
+            }
+            args.AddRange(new[] { request.Reference.Source, "oci:" + layout + ":image" });
+            _progress(new ImportProgress("Copying", $"skopeo copy {request.Reference.Source}", 5));
+            int blobs = 0;
+            Tools.Run(skopeo, args, line =>
+            {
+                _verbose("skopeo: " + line);
+                if (line.StartsWith("Copying blob", StringComparison.Ordinal))
+                    blobs++;
+                _progress(new ImportProgress("Copying", line, Math.Min(60, 10 + 10 * blobs)));
+            }, cancel, stderr => SkopeoFailure.From(stderr, request.Reference));
+
+            var (digest, config, size) = ReadLayout(layout);
+            if (config.Architecture != arch || (config.Os.Length > 0 && config.Os != os))
+                throw new UserNsContainerException("NoImageForPlatform", FailureKind.ObjectNotFound,
+                    $"The image {request.Reference.Source} is for {config.Os}/{config.Architecture}, not {os}/{arch}.", request.Reference.Source,
+                    $"Import an image built for {os}/{arch}, or name another platform with -Platform (it will only run here through qemu-user-static).");
+
+            var target = _store.ImageDirectory(digest);
+            if (!Directory.Exists(target))
+            {
+                _progress(new ImportProgress("Unpacking", "umoci unpack --rootless", 70));
+                Tools.Run(umoci, new[] { "--log", "info", "unpack", "--rootless", "--image", layout + ":image", Path.Combine(work, "bundle") },
+                    line => _verbose("umoci: " + line.Trim().TrimStart('•').Trim()), cancel, stderr => UmociFailure(stderr, request.Reference));
+                File.Delete(Path.Combine(work, "auth.json"));
+                using (var fs = StateStore.CreatePrivate(Path.Combine(work, "image.json"), FileMode.CreateNew))
+                    JsonSerializer.Serialize(fs, new ImageRecord(digest, size, config));
+                try
+                {
+                    Directory.Move(work, target);
+                }
+                catch (IOException) when (Directory.Exists(target))
+                {
+                    _verbose($"Another import stored {digest} first; keeping that copy.");
+                }
+            }
+            else
+                _verbose($"The image {digest} is already stored; not unpacking it again.");
+            _store.WriteRef(name, tag, digest);
+            _progress(new ImportProgress("Done", $"{name}:{tag}", 100));
+            return _store.Find($"{name}:{tag}") ?? throw new UserNsContainerException("ImageImportFailed", FailureKind.InvalidOperation,
+                $"The image {name}:{tag} vanished from the store right after it was imported.", name, "Import it again.");
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+                Tree.Delete(work);
+        }
+    }
+
+    /// <summary>skopeo's credentials as a registry auth file, 0600 in this import's 0700
+    /// directory: never on a command line (ps shows those to everyone), deleted with it.</summary>
+    private static string WriteAuthFile(string work, ImportRequest request)
+    {
+        var path = Path.Combine(work, "auth.json");
+        var token = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{request.UserName}:{request.Password}"));
+        using var fs = StateStore.CreatePrivate(path, FileMode.CreateNew);
+        JsonSerializer.Serialize(fs, new { auths = new System.Collections.Generic.Dictionary<string, object> { [request.Reference.Registry!] = new { auth = token } } });
+        return path;
+    }
+
+    /// <summary>The manifest's digest, the configuration, and the blobs' total size.</summary>
+    private static (string Digest, ImageConfig Config, long Size) ReadLayout(string layout)
+    {
+        using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(layout, "index.json")));
+        var digest = index.RootElement.GetProperty("manifests")[0].GetProperty("digest").GetString()!;
+        string Blob(string d) => Path.Combine(layout, "blobs", "sha256", ImageStore.Hex(d));
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Blob(digest)));
+        var configDigest = manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!;
+        using var config = JsonDocument.Parse(File.ReadAllText(Blob(configDigest)));
+        var size = Directory.EnumerateFiles(Path.Combine(layout, "blobs", "sha256")).Sum(f => new FileInfo(f).Length);
+        return (digest, ImageConfig.Parse(config.RootElement), size);
+    }
+
+    private static UserNsContainerException UmociFailure(string stderr, ImageReference reference) =>
+        stderr.Contains("no space left on device", StringComparison.OrdinalIgnoreCase)
+            ? new UserNsContainerException("ImageDiskFull", FailureKind.ResourceUnavailable,
+                $"Unpacking {reference.Source} ran out of disk space: {Tools.LastLine(stderr)}", reference.Source,
+                "Free space where the image store is (Remove-ContainerImage), or move it with USERNSCONTAINER_IMAGE_DIR.")
+            : new UserNsContainerException("ImageUnpackFailed", FailureKind.InvalidOperation,
+                $"umoci could not unpack {reference.Source}: {Tools.LastLine(stderr)}", reference.Source,
+                "Run with -Verbose for umoci's own messages.");
+
+    /// <summary>Deletes import directories whose process is gone (killed mid-import).</summary>
+    private void ClearAbandoned()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(_store.TmpDirectory))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            bool abandoned = parts[0] == "removed" ||
+                (parts.Length == 3 && int.TryParse(parts[0], out var pid) && ulong.TryParse(parts[1], out var start) && !ProcessInfo.IsSame(pid, start));
+            if (!abandoned)
+                continue;
+            try
+            {
+                Tree.Delete(dir);
+                _verbose($"Deleted '{dir}', left by an import whose process is gone.");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // another import is deleting it at the same time
+            }
+        }
+    }
+}
