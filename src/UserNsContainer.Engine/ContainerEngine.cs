@@ -48,7 +48,9 @@ public sealed partial class ContainerEngine
     /// creates the container and, unless told otherwise, starts it.</summary>
     public ContainerHandle Create(ContainerSpec spec, CreateOptions options)
     {
+        var timer = PhaseTimer.StartIfEnabled();
         spec.Validate(CallerUid, CallerGid, Environment.GetEnvironmentVariable("TERM"));
+        timer?.Mark("validate");
         foreach (var w in spec.Warnings)
             Warning(w);
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
@@ -91,11 +93,15 @@ public sealed partial class ContainerEngine
         try
         {
             Store.Save(handle);
+            timer?.Mark("state");
             var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, Store.StatusPath(id),
                 Terminal: options.Foreground && options.Stdio == StdioMode.Inherit);
             var plan = PlanBuilder.Settings(spec, launch);
             Verbose($"Starting the helper for container '{handle.Name}' ({plan.Count} plan records, namespaces {string.Join(",", handle.Namespaces)}).");
+            timer?.Mark("plan");
             session = ContainerSession.Launch(spec, plan, options.Foreground ? options.Stdio : StdioMode.Detached);
+            session.Timer = timer;
+            timer?.Mark("spawn+clone");
             handle.Pid = session.InitPid;
             handle.PidStartTime = ProcessInfo.StartTime(session.InitPid) ?? 0;
             handle.MonitorPid = session.MonitorPid;
@@ -105,6 +111,8 @@ public sealed partial class ContainerEngine
                 Release(handle, session); // saves the record, as Running
             else
                 Store.Save(handle);
+            if (timer is not null && !options.Foreground)
+                Verbose(timer.ToString());
             return handle;
         }
         catch
@@ -154,6 +162,7 @@ public sealed partial class ContainerEngine
             Verbose($"Writing id maps of container '{handle.Name}' (pid {handle.Pid}): uid {string.Join(",", handle.UidMap.AsEnumerable())}, gid {string.Join(",", handle.GidMap.AsEnumerable())}.");
             var (outerUid, outerGid) = OuterMaps(handle, handle.UidMap, handle.GidMap);
             IdMapWriter.Write(handle.Pid, outerUid!, outerGid!, CallerUid, CallerGid);
+            session.Timer?.Mark("maps");
             var ops = PlanBuilder.Ops(session.Spec, handle.Binds, handle.NetworkLogPath);
             Verbose($"Releasing container '{handle.Name}': {ops.Count} setup operations ({handle.Binds.Length} binds), pivot_root, exec.");
             session.SendOps(ops);
@@ -163,6 +172,7 @@ public sealed partial class ContainerEngine
                     IdMapRange.RootHostId(handle.GidMap).ToString(CultureInfo.InvariantCulture));
             else
                 session.Release();
+            session.Timer?.Mark("setup+exec");
             handle.State = ContainerState.Running;
             if (!handle.Foreground)
             {
@@ -172,6 +182,7 @@ public sealed partial class ContainerEngine
                 session.Dispose();
             }
             Store.Save(handle);
+            session.Timer?.Mark("state");
         }
         catch
         {
@@ -245,14 +256,22 @@ public sealed partial class ContainerEngine
     /// <summary>Ends a foreground container's bookkeeping: reaps the helper, deletes its files.</summary>
     public void ReleaseForeground(ContainerHandle handle)
     {
+        PhaseTimer? timer = null;
         if (Sessions.TryRemove(handle.Id, out var session))
         {
+            timer = session.Timer;
+            timer?.Mark("run");
             if (session.Exit is null)
                 session.Abort();
             else
                 session.Dispose();
         }
         Store.Delete(handle);
+        if (timer is not null)
+        {
+            timer.Mark("reap+delete");
+            Verbose(timer.ToString());
+        }
     }
 
     /// <summary>Recomputes State and ExitCode from the helper's status file and the live pids.</summary>

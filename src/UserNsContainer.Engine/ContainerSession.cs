@@ -48,6 +48,8 @@ internal sealed class ContainerSession : IDisposable
     public int MonitorPid { get; private set; }
     public ContainerSpec Spec { get; private set; } = null!;
     public ContainerExit? Exit { get; private set; }
+    /// <summary>Per-phase timings, when USERNSCONTAINER_TIMINGS=1.</summary>
+    public PhaseTimer? Timer { get; set; }
 
     /// <summary>Spawns the helper, hands it the plan and waits for the init's pid. The init
     /// then waits at the barrier, before any mount, until <see cref="Release"/>.</summary>

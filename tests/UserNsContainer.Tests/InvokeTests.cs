@@ -85,6 +85,28 @@ public sealed class InvokeTests : ContainerTest
         Assert.False(File.Exists("/usr/usnc-probe"));
     }
 
+    /// <summary>USERNSCONTAINER_TIMINGS=1: one verbose line per container with the engine's
+    /// phases, for a foreground and a detached one; without it, no such line.</summary>
+    [Fact]
+    public void TheTimingsSwitchReportsEveryPhaseInTheVerboseStream()
+    {
+        var r = TestHost.Run("""
+            $env:USERNSCONTAINER_TIMINGS = '1'
+            try {
+                Invoke-UserNsContainer -Command /bin/true -Verbose 4>&1 | Where-Object { "$_" -like 'Timings*' } | ForEach-Object { "$_" }
+                $c = New-UserNsContainer -Command sleep, 30 -Verbose 4>&1 | ForEach-Object { if ($_ -is [UserNsContainer.ContainerHandle]) { $script:h = $_ } elseif ("$_" -like 'Timings*') { "$_" } }
+                $c
+                $script:h | Remove-UserNsContainer -Force
+            } finally { [Environment]::SetEnvironmentVariable('USERNSCONTAINER_TIMINGS', [NullString]::Value) }
+            @(Invoke-UserNsContainer -Command /bin/true -Verbose 4>&1 | Where-Object { "$_" -like 'Timings*' }).Count
+            """);
+        Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+        Assert.Equal(3, r.Lines.Length);
+        Assert.Matches(@"^Timings \(ms\): validate [\d.]+, state [\d.]+, plan [\d.]+, spawn\+clone [\d.]+, maps [\d.]+, setup\+exec [\d.]+, state [\d.]+, run [\d.]+, reap\+delete [\d.]+; total [\d.]+$", r.Lines[0]);
+        Assert.Matches(@"^Timings \(ms\): validate [\d.]+, state [\d.]+, plan [\d.]+, spawn\+clone [\d.]+, maps [\d.]+, setup\+exec [\d.]+, state [\d.]+; total [\d.]+$", r.Lines[1]);
+        Assert.Equal("0", r.Lines[2]);
+    }
+
     [Fact]
     public void EnvironmentIsCleanPlusWhatIsGiven()
     {
