@@ -41,9 +41,10 @@ public sealed partial class ContainerSpec
                 "Use -WriteFake for writes that vanish when the container ends, or -Bind a host directory for writes that stay; nothing was created.");
         if (Image.Length == 0 || HasControlCharacter(Image))
             throw new InvalidSpecException("InvalidImageReference", "Image", Image, "the name[:tag] or Id of an imported image (Get-ContainerImage lists them)");
-        var image = ImageStore.OpenExisting()?.Find(Image)
+        var store = ImageStore.OpenExisting();
+        var image = store?.Find(Image)
             ?? throw new UserNsContainerException("ImageNotFound", FailureKind.ObjectNotFound,
-                $"No image '{Image}' has been imported by this user{(ImageStore.OpenExisting() is { } s ? $" (store {s.Directory})" : "")}.", Image,
+                $"No image '{Image}' has been imported by this user{(store is not null ? $" (store {store.Directory})" : "")}.", Image,
                 $"Import it first: Import-ContainerImage -Reference {Image}; Get-ContainerImage lists what is there.");
         if (RootFs is not null && RootFs != image.RootFsPath) // a handle piped in brings its image's own root
             throw new UserNsContainerException("ImageConflict", FailureKind.InvalidArgument,
@@ -63,6 +64,4 @@ public sealed partial class ContainerSpec
         new("UserNotMapped", "Image", $"{Image} (its configured User {uid})",
             $"the image runs as uid {uid}, which the container's uid map does not cover; " +
             "map more ids with -HostIdCount 65536 or -IdMap Auto, or run as root inside with -User 0");
-
-    private bool UserFromImage => _userFromImage;
 }

@@ -182,7 +182,7 @@ public sealed partial class ContainerSpec
     private void ValidateUser()
     {
         if (User is { } uid && !IdMapRange.Maps(UidMap, uid))
-            throw UserFromImage ? ImageUserNotMapped(uid) : new InvalidSpecException("UserNotMapped", "User", uid,
+            throw _userFromImage ? ImageUserNotMapped(uid) : new InvalidSpecException("UserNotMapped", "User", uid,
                 $"a uid the container's uid map covers ({string.Join(", ", UidMap.Select(r => $"{r.ContainerId}..{(ulong)r.ContainerId + r.Count - 1}"))}); " +
                 "map more ids with -IdMap Auto, -HostIdCount or -UidMap");
         if (User is not null && Group is null)

@@ -14,7 +14,6 @@ namespace UserNsContainer.Engine;
 public sealed class StateStore
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-    private const UnixFileMode GroupOrOther = (UnixFileMode)0b000_111_111;
 
     /// <summary>Every file of the store is made 0600, whatever the umask.</summary>
     internal static FileStream CreatePrivate(string path, FileMode mode) =>
@@ -57,25 +56,22 @@ public sealed class StateStore
     /// directory owned by this user and closed to others (a shared /tmp is hostile ground).</summary>
     private static void EnsurePrivateDirectory(string path)
     {
-        try
+        var (fault, detail) = PrivateDirectory.Ensure(path);
+        switch (fault)
         {
-            System.IO.Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            case PrivateDirectory.Fault.CannotCreate:
+                throw new UserNsContainerException("StateDirectoryUnusable", FailureKind.PermissionDenied,
+                    $"Cannot create the state directory '{path}': {detail}", path,
+                    "Set USERNSCONTAINER_STATE_DIR to a directory of yours that can be created.");
+            case PrivateDirectory.Fault.NotPrivate:
+                throw new UserNsContainerException("StateDirectoryUnsafe", FailureKind.PermissionDenied,
+                    $"The state directory '{path}' is a symlink, is not owned by you, or is open to others (mode {detail}; it must be 700).", path,
+                    $"Run 'chmod 700 {path}' if it is yours, or remove it (or set USERNSCONTAINER_STATE_DIR to a private directory), and try again.");
+            case PrivateDirectory.Fault.NotWritable:
+                throw new UserNsContainerException("StateDirectoryUnusable", FailureKind.PermissionDenied,
+                    $"The state directory '{path}' is not writable (mode {detail}): container records cannot be kept there.", path,
+                    $"Run 'chmod 700 {path}', or set USERNSCONTAINER_STATE_DIR to a directory of yours.");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserNsContainerException("StateDirectoryUnusable", FailureKind.PermissionDenied,
-                $"Cannot create the state directory '{path}': {e.Message}", path,
-                "Set USERNSCONTAINER_STATE_DIR to a directory of yours that can be created.");
-        }
-        var info = new DirectoryInfo(path);
-        if (info.LinkTarget is not null || !OwnedByMe(path) || (info.UnixFileMode & GroupOrOther) != 0)
-            throw new UserNsContainerException("StateDirectoryUnsafe", FailureKind.PermissionDenied,
-                $"The state directory '{path}' is a symlink, is not owned by you, or is open to others (mode {Convert.ToString((int)info.UnixFileMode, 8)}; it must be 700).", path,
-                $"Run 'chmod 700 {path}' if it is yours, or remove it (or set USERNSCONTAINER_STATE_DIR to a private directory), and try again.");
-        if (!Native.Libc.CanWrite(path))
-            throw new UserNsContainerException("StateDirectoryUnusable", FailureKind.PermissionDenied,
-                $"The state directory '{path}' is not writable (mode {Convert.ToString((int)info.UnixFileMode, 8)}): container records cannot be kept there.", path,
-                $"Run 'chmod 700 {path}', or set USERNSCONTAINER_STATE_DIR to a directory of yours.");
     }
 
     public string RecordPath(string id) => Path.Combine(Directory, id + ".json");

@@ -196,6 +196,9 @@ public sealed class BadInputTests : ContainerTest
         { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Get-ContainerImage nothing-usnc", "ImageNotFound", GCI },
         { "$env:USERNSCONTAINER_IMAGE_DIR = $store; Remove-ContainerImage nothing-usnc", "ImageNotFound", RCI },
         { "$env:USERNSCONTAINER_IMAGE_DIR = '/proc/usnc-images'; Import-ContainerImage docker-archive:/nonexistent.tar", "ImageStoreUnusable", II },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $link; Import-ContainerImage docker-archive:/nonexistent.tar", "ImageStoreUnusable", II },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $link; Invoke-UserNsContainer -Image busybox -Command /bin/true", "ImageStoreUnusable", I },
+        { "$env:USERNSCONTAINER_IMAGE_DIR = $open; Get-ContainerImage", "ImageStoreUnusable", GCI },
         // the state directory
         { "$env:USERNSCONTAINER_STATE_DIR = '/proc/usnc-state'; New-UserNsContainer", "StateDirectoryUnusable", N },
         { "$env:USERNSCONTAINER_STATE_DIR = $link; New-UserNsContainer", "StateDirectoryUnsafe", N },
@@ -216,11 +219,13 @@ public sealed class BadInputTests : ContainerTest
         var image = TreeSnapshot.Of(img);
         var tmp = TmpEntries();
         var store = Path.Combine(TestHost.Scratch, "images-" + Guid.NewGuid().ToString("N")[..8]);
+        var open = Directory.CreateDirectory(store + "-open").FullName;
+        File.SetUnixFileMode(open, (UnixFileMode)0b111_101_101); // a store others may enter
         var r = TestHost.Run(@"$usncStateDir = $env:USERNSCONTAINER_STATE_DIR
             try { $ErrorActionPreference = 'Stop'; " + script + @" } catch { $_.FullyQualifiedErrorId }
             finally { $env:USERNSCONTAINER_STATE_DIR = $usncStateDir; [Environment]::SetEnvironmentVariable('USERNSCONTAINER_IMAGE_DIR', [NullString]::Value)
                 $ErrorActionPreference = 'Continue'; Get-UserNsContainer | Remove-UserNsContainer -Force }",
-            new Dictionary<string, object?> { ["img"] = img, ["link"] = link, ["store"] = store });
+            new Dictionary<string, object?> { ["img"] = img, ["link"] = link, ["store"] = store, ["open"] = open });
         Assert.False(Directory.Exists(store), "the image store was created");
         Assert.Equal(new[] { $"{errorId},UserNsContainer.Commands.{command}" }, r.Lines);
         Assert.Equal(image, TreeSnapshot.Of(img));

@@ -78,21 +78,14 @@ public sealed class ImageStore
 
     private static void EnsurePrivate(string path)
     {
-        try
-        {
-            System.IO.Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
+        var (fault, detail) = PrivateDirectory.Ensure(path);
+        if (fault == PrivateDirectory.Fault.CannotCreate)
             throw new UserNsContainerException("ImageStoreUnusable", FailureKind.PermissionDenied,
-                $"Cannot create the image store '{path}': {e.Message}", path,
+                $"Cannot create the image store '{path}': {detail}", path,
                 "Set USERNSCONTAINER_IMAGE_DIR (or XDG_DATA_HOME) to a directory of yours that can be created.");
-        }
-        var info = new DirectoryInfo(path);
-        if (info.LinkTarget is not null || Native.Libc.OwnerOf(path, followLinks: false) != Native.Libc.geteuid() ||
-            (info.UnixFileMode & (UnixFileMode)0b000_111_111) != 0 || !Native.Libc.CanWrite(path))
+        if (fault != PrivateDirectory.Fault.None)
             throw new UserNsContainerException("ImageStoreUnusable", FailureKind.PermissionDenied,
-                $"The image store '{path}' is a symlink, is not yours, is open to others or is not writable (mode {Convert.ToString((int)info.UnixFileMode, 8)}; it must be 700).", path,
+                $"The image store '{path}' is a symlink, is not yours, is open to others or is not writable (mode {detail}; it must be 700).", path,
                 $"Run 'chmod 700 {path}' if it is yours, or set USERNSCONTAINER_IMAGE_DIR to a private directory of yours.");
     }
 

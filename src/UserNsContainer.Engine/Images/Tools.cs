@@ -15,12 +15,8 @@ internal static class Tools
 {
     public static string Find(string tool)
     {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var path = Path.Combine(dir, tool);
-            if (File.Exists(path) && Native.Libc.CanExecute(path))
-                return path;
-        }
+        if (IdMapWriter.FindTool(tool) is { } path && Native.Libc.CanExecute(path))
+            return path;
         throw new UserNsContainerException("ImageToolMissing", FailureKind.NotInstalled,
             $"{tool} is not installed (or not on PATH): images are copied with skopeo and unpacked with umoci.", tool,
             $"Install it: apt-get install {tool} (Debian, Ubuntu), dnf install {tool} (Fedora).");
