@@ -88,14 +88,22 @@ public sealed partial class ContainerEngine
             OwnerPid = Environment.ProcessId,
             OwnerStartTime = OwnStartTime.Value,
         };
-        Store.ReserveName(handle.Name, id);
+        Store.ReserveName(handle.Name, id, handle.OwnerPid, handle.OwnerStartTime);
         ContainerSession? session = null;
         try
         {
-            Store.Save(handle);
-            timer?.Mark("state");
-            var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, Store.StatusPath(id),
-                Terminal: options.Foreground && options.Stdio == StdioMode.Inherit);
+            // A detached container has a record from the start: if this process dies before
+            // the helper runs on its own, the next listing finds the owner gone and ends it.
+            // A foreground one dies with this process anyway (its helper watches the control
+            // socket): it is recorded once, when it runs, and keeps no exit status file (its
+            // exit comes over the socket); until then the name file holds its name.
+            if (!options.Foreground)
+            {
+                Store.Save(handle);
+                timer?.Mark("state");
+            }
+            var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, options.Foreground ? null : Store.StatusPath(id),
+                Terminal: options.Foreground && options.Stdio == StdioMode.Inherit, Timings: timer is not null);
             var plan = PlanBuilder.Settings(spec, launch);
             Verbose($"Starting the helper for container '{handle.Name}' ({plan.Count} plan records, namespaces {string.Join(",", handle.Namespaces)}).");
             timer?.Mark("plan");
@@ -280,6 +288,12 @@ public sealed partial class ContainerEngine
         var status = Store.ReadStatus(handle.Id);
         if (status is null && !ProcessInfo.IsSame(handle.MonitorPid, handle.MonitorStartTime))
         {
+            if (handle.Foreground)
+            {
+                // no status file: its exit went to its owner over the control socket
+                handle.State = ContainerState.Exited;
+                return handle;
+            }
             // the monitor writes the status before it exits, yet under load a reader has seen
             // the monitor gone and the file not there yet (about 1 in 80 stops): look again
             // briefly before calling the exit code unknown
@@ -318,6 +332,7 @@ public sealed partial class ContainerEngine
 
     public IReadOnlyList<ContainerHandle> List()
     {
+        Store.SweepNames();
         var result = new List<ContainerHandle>();
         foreach (var h in Store.LoadAll())
         {

@@ -124,6 +124,11 @@ internal sealed class ContainerSession : IDisposable
                 Exit = ContainerExit.FromRecord(next);
             throw failure;
         }
+        if (rec[0] == "timings" && verb == "started")
+        {
+            Timer?.Helper(rec.Skip(1));
+            return ExpectRecord(verb);
+        }
         if (rec[0] != verb)
             throw new UserNsContainerException("ProtocolError", FailureKind.InvalidOperation,
                 $"The helper sent '{rec[0]}' where '{verb}' was expected.", InitPid);

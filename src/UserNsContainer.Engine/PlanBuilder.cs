@@ -38,7 +38,8 @@ public static class PlanBuilder
     };
 
     /// <param name="Terminal">The main process gets a new pty that the helper relays to the caller's terminal.</param>
-    public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath, bool Terminal = false);
+    /// <param name="Timings">The init reports how long each setup step took (USERNSCONTAINER_TIMINGS).</param>
+    public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath, bool Terminal = false, bool Timings = false);
 
     /// <summary>What the helper needs before it clones: namespaces, launch mode, the process.</summary>
     public static List<string[]> Settings(ContainerSpec spec, LaunchOptions launch)
@@ -51,6 +52,8 @@ public static class PlanBuilder
             plan.Add(new[] { "detached" });
         if (launch.Terminal)
             plan.Add(new[] { "tty" });
+        if (launch.Timings)
+            plan.Add(new[] { "timings" });
         if (launch.LogPath is not null)
             plan.Add(new[] { "log", launch.LogPath, launch.LogMaxBytes.ToString(CultureInfo.InvariantCulture) });
         if (launch.StatusPath is not null)

@@ -80,8 +80,10 @@ public sealed class StateStore
     /// <summary>pasta's log, for a container with a private network.</summary>
     public string NetworkLogPath(string id) => Path.Combine(Directory, id + ".network.log");
 
-    /// <summary>Takes <paramref name="name"/> for <paramref name="id"/>, atomically.</summary>
-    public void ReserveName(string name, string id)
+    /// <summary>Takes <paramref name="name"/> for <paramref name="id"/>, atomically. The name
+    /// file also names the creating process (pid and start time): a foreground container has
+    /// no record until it runs, and its name must not be taken meanwhile.</summary>
+    public void ReserveName(string name, string id, int ownerPid, ulong ownerStartTime)
     {
         var path = Path.Combine(NamesDirectory, name);
         for (int attempt = 0; attempt < 2; attempt++)
@@ -89,16 +91,15 @@ public sealed class StateStore
             try
             {
                 using var fs = CreatePrivate(path, FileMode.CreateNew);
-                fs.Write(System.Text.Encoding.UTF8.GetBytes(id));
+                fs.Write(System.Text.Encoding.UTF8.GetBytes($"{id} {ownerPid} {ownerStartTime}"));
                 return;
             }
             catch (IOException) when (File.Exists(path))
             {
-                // a name left by a record that no longer exists is free again
-                var owner = File.ReadAllText(path).Trim();
-                if (attempt == 0 && !File.Exists(RecordPath(owner)))
+                var (owner, _) = ReadNameFile(path);
+                if (attempt == 0 && IsStaleName(path))
                 {
-                    File.Delete(path);
+                    FreeStaleName(path);
                     continue;
                 }
                 throw new InvalidSpecException("NameInUse", "Name", name,
@@ -107,12 +108,56 @@ public sealed class StateStore
         }
     }
 
+    /// <summary>The container's Id and the process that reserved the name (0 when not recorded).</summary>
+    private static (string Id, (int Pid, ulong StartTime) Owner) ReadNameFile(string path)
+    {
+        var parts = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        int pid = parts.Length > 2 && int.TryParse(parts[1], out var p) ? p : 0;
+        ulong start = parts.Length > 2 && ulong.TryParse(parts[2], out var t) ? t : 0;
+        return (parts.Length > 0 ? parts[0] : "", (pid, start));
+    }
+
+    /// <summary>A name is free again when its container has no record and the process that
+    /// reserved it is gone (a record-less name of a live process is a start in progress).</summary>
+    private bool IsStaleName(string path)
+    {
+        var (id, owner) = ReadNameFile(path);
+        return !File.Exists(RecordPath(id)) && (owner.Pid == 0 || !ProcessInfo.IsSame(owner.Pid, owner.StartTime));
+    }
+
+    /// <summary>Removes what creators that died before their container was recorded left
+    /// behind: the name, and the files the helper had begun (an unfinished record, pasta's log).</summary>
+    public void SweepNames()
+    {
+        foreach (var path in System.IO.Directory.EnumerateFiles(NamesDirectory))
+        {
+            try
+            {
+                if (IsStaleName(path))
+                    FreeStaleName(path);
+            }
+            catch (IOException)
+            {
+                // another process removed or replaced it meanwhile
+            }
+        }
+    }
+
+    private void FreeStaleName(string path)
+    {
+        var id = ReadNameFile(path).Id;
+        if (id.Length > 0 && id.All(Uri.IsHexDigit))
+            DeleteFiles(id);
+        File.Delete(path);
+    }
+
     /// <summary>The Id that holds <paramref name="name"/>, or null.</summary>
     public string? IdOfName(string name)
     {
         try
         {
-            return File.ReadAllText(Path.Combine(NamesDirectory, name)).Trim();
+            var id = ReadNameFile(Path.Combine(NamesDirectory, name)).Id;
+            return id.Length > 0 ? id : null;
         }
         catch (IOException)
         {
@@ -165,11 +210,16 @@ public sealed class StateStore
     /// <summary>Removes every file of the container: record, status, log, name.</summary>
     public void Delete(ContainerHandle handle)
     {
-        foreach (var path in new[] { StatusPath(handle.Id), StatusPath(handle.Id) + ".tmp", LogPath(handle.Id), LogPath(handle.Id) + ".1", NetworkLogPath(handle.Id) })
-            File.Delete(path);
+        DeleteFiles(handle.Id);
         var namePath = Path.Combine(NamesDirectory, handle.Name);
-        if (File.Exists(namePath) && File.ReadAllText(namePath).Trim() == handle.Id)
+        if (File.Exists(namePath) && ReadNameFile(namePath).Id == handle.Id)
             File.Delete(namePath);
         File.Delete(RecordPath(handle.Id));
+    }
+
+    private void DeleteFiles(string id)
+    {
+        foreach (var path in new[] { StatusPath(id), StatusPath(id) + ".tmp", LogPath(id), LogPath(id) + ".1", NetworkLogPath(id), RecordPath(id) + ".tmp" })
+            File.Delete(path);
     }
 }

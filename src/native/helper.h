@@ -53,6 +53,7 @@ struct plan {
     long outer_uid, outer_gid;
     int tree_sock;          /* create, init side: detached idmapped trees from the monitor */
     int tty;                /* the command gets a new pty, relayed to the caller's terminal */
+    int timings;            /* the init reports how long each setup step took (USERNSCONTAINER_TIMINGS) */
     char **join;            /* enter: namespace names, in the order to join them */
     char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
     char **seccomp_ioctl;   /* ioctl requests refused with EPERM */
@@ -90,6 +91,10 @@ void add_op(struct plan *plan, struct record *rec);
 int parse_record(char *buf, size_t n, struct record *rec);
 int parse_number(const char *s, long min, long max, long *out);
 
+/* timings.c: the init's own profile, sent to the engine as one "timings" record */
+void timing_mark(const char *step);
+void timing_send(void);
+
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
 int run_ops(struct plan *plan);
 int write_proc(pid_t pid, const char *file, const char *text);
@@ -122,6 +127,18 @@ int run_monitor(struct plan *plan);
 /* io.c */
 void write_full(int fd, const void *buf, size_t n);
 int read_full(int fd, void *buf, size_t n);
+/* the barrier's frames (u32 length, then a record): written as one batch, read in chunks */
+struct frame_batch {
+    char *buf;
+    size_t len, cap;
+};
+int frame_append(struct frame_batch *b, const char *rec, size_t len);
+struct frame_reader {
+    int fd;
+    size_t start, end;
+    char buf[16384];
+};
+char *frame_next(struct frame_reader *r, size_t *len);
 int make_signalfd(const int *sigs, size_t n, sigset_t *set);
 
 /* pty.c */

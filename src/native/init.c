@@ -157,14 +157,15 @@ static void forward(pid_t main_pid, const struct signalfd_siginfo *si)
  * (an error record sent). */
 static int read_release(struct plan *plan, int barrier)
 {
+    static struct frame_reader reader;
+    reader.fd = barrier;
     for (;;) {
-        uint32_t len;
-        if (read_full(barrier, &len, sizeof len) < 0 || len == 0 || len > MAX_MSG)
-            return -1;
-        char *buf = malloc((size_t)len + 1);
+        size_t len;
+        char *buf = frame_next(&reader, &len);
         struct record rec;
-        if (buf == NULL || read_full(barrier, buf, len) < 0 || parse_record(buf, len, &rec) < 0)
+        if (buf == NULL || parse_record(buf, len, &rec) < 0)
             return -1;
+        timing_mark("barrier"); /* the first frame starts the clock */
         if (strcmp(rec.fields[0], "go") == 0) {
             long v[2] = {-1, -1};
             for (int i = 3; i < rec.nfields && i < 5; i++)
@@ -234,6 +235,7 @@ void run_init(void)
     if (plan->envp == NULL)
         plan->envp = calloc(1, sizeof(char *));
     become_root(plan);
+    timing_mark("root");
     if (!(plan->clone_flags & CLONE_NEWPID))
         prctl(PR_SET_CHILD_SUBREAPER, 1);
     if ((plan->clone_flags & CLONE_NEWNS) && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
@@ -265,6 +267,7 @@ void run_init(void)
         end.value = errno;
         goto out;
     }
+    timing_mark("main");
     if (master >= 0) {
         /* the relay is the monitor's, outside: nothing of the pty stays here */
         send_fd(plan->tree_sock, master);
@@ -272,6 +275,8 @@ void run_init(void)
         close(slave);
     }
     close(plan->tree_sock);
+    if (plan->timings)
+        timing_send();
     send_simple("started", main_pid, 0);
     close(CTL_FD);
     int status = 0;

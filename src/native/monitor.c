@@ -85,12 +85,6 @@ static void write_status(const struct plan *plan, const struct end_report *end)
     free(tmp);
 }
 
-static void write_frame(int barrier, const struct record *rec)
-{
-    uint32_t len = (uint32_t)rec->len;
-    write_full(barrier, &len, sizeof len);
-    write_full(barrier, rec->buf, len);
-}
 
 /* Collects the setup operations until the engine's "go", then hands the init its settings,
  * the operations and "go", each as a frame (u32 length, then the record). Returns 0, or -1
@@ -129,12 +123,21 @@ static int release_on_go(const struct plan *plan, int barrier, int tree_sock)
         if (strcmp(verb, "go") == 0) {
             /* idmapped trees first (the init takes them in op order), then the frames */
             if (make_idmapped_trees(ops.ops, ops.nops, &rec, tree_sock) == 0) {
-                for (int i = 0; i < plan->nsettings; i++)
-                    write_frame(barrier, &plan->settings[i]);
-                for (int i = 0; i < ops.nops; i++)
-                    write_frame(barrier, &ops.ops[i].rec);
-                write_frame(barrier, &rec);
-                result = 0;
+                /* one write: the init reads them in chunks, not a wake-up per frame */
+                struct frame_batch batch = {0};
+                int ok = 0;
+                for (int i = 0; i < plan->nsettings && ok == 0; i++)
+                    ok = frame_append(&batch, plan->settings[i].buf, plan->settings[i].len);
+                for (int i = 0; i < ops.nops && ok == 0; i++)
+                    ok = frame_append(&batch, ops.ops[i].rec.buf, ops.ops[i].rec.len);
+                if (ok == 0)
+                    ok = frame_append(&batch, rec.buf, rec.len);
+                if (ok == 0) {
+                    write_full(barrier, batch.buf, batch.len);
+                    result = 0;
+                } else
+                    send_error(-1, "plan", "", ENOMEM, "handing the init its plan");
+                free(batch.buf);
             }
             free_record(&rec);
             break;

@@ -26,6 +26,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef __GLIBC__
+/* musl before 1.2.5 has no statx wrapper */
+static int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf)
+{
+    return (int)syscall(SYS_statx, dirfd, path, flags, mask, buf);
+}
+#endif
+
 /* The most entries an overmount re-exposes: each is a mount, and the kernel's mount-max
  * (100000 per namespace) is shared with everything else. Beyond this it is an error. */
 #define OVERMOUNT_MAX_ENTRIES 10000

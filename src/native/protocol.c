@@ -192,6 +192,8 @@ static int apply_setting(struct plan *plan, const struct record *rec, const char
         return rec->nfields == 1 ? (plan->detached = 1, 0) : -1;
     if (strcmp(verb, "tty") == 0)
         return rec->nfields == 1 ? (plan->tty = 1, 0) : -1;
+    if (strcmp(verb, "timings") == 0)
+        return rec->nfields == 1 ? (plan->timings = 1, 0) : -1;
     if (strcmp(verb, "log") == 0) {
         if (rec->nfields != 3 || parse_number(a2, 4096, LONG_MAX, &v) < 0)
             return -1;

@@ -126,4 +126,77 @@ public sealed class LifecycleTests : ContainerTest
         var r = TestHost.Run(rs, "(Get-UserNsContainer -Id $c.Id).State.ToString(); $c | Remove-UserNsContainer");
         Assert.Equal(new[] { "Exited" }, r.Lines);
     }
+
+    /// <summary>A foreground container is recorded only once it runs; until then its name file
+    /// holds the name for the live creator, and a creator that died leaves nothing for good.</summary>
+    [Fact]
+    public void ANameHeldByALiveCreatorIsRefusedAndOneLeftByADeadCreatorIsSweptAway()
+    {
+        TestHost.Run("$null = Get-UserNsContainer"); // the store, made private by the module
+        var names = Path.Combine(TestHost.StateDir, "names");
+        ulong myStart = ulong.Parse(File.ReadAllText($"/proc/{Environment.ProcessId}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19]);
+        // a start in progress in a live process (this one): no record yet, the name is taken
+        File.WriteAllText(Path.Combine(names, "lc-starting"), $"aaaaaaaaaaaa {Environment.ProcessId} {myStart}");
+        // a creator killed before its container was recorded: pid 1's start time never matches 1
+        File.WriteAllText(Path.Combine(names, "lc-orphan"), "bbbbbbbbbbbb 1 1");
+        File.WriteAllText(Path.Combine(TestHost.StateDir, "bbbbbbbbbbbb.json.tmp"), "{");
+        File.WriteAllText(Path.Combine(TestHost.StateDir, "bbbbbbbbbbbb.network.log"), "pasta");
+        try
+        {
+            var r = TestHost.Run("""
+                try { Invoke-UserNsContainer -Name lc-starting -Command /bin/true } catch { $_.FullyQualifiedErrorId.Split(',')[0] }
+                Invoke-UserNsContainer -Name lc-orphan -Command /bin/echo, reused
+                """);
+            Assert.Equal(new[] { "NameInUse", "reused" }, r.Lines);
+            File.WriteAllText(Path.Combine(names, "lc-orphan2"), "cccccccccccc 1 1");
+            File.WriteAllText(Path.Combine(TestHost.StateDir, "cccccccccccc.network.log"), "pasta");
+            TestHost.Run("$null = Get-UserNsContainer");
+            Assert.False(File.Exists(Path.Combine(names, "lc-orphan2")), "a listing sweeps a dead creator's name away");
+            Assert.False(File.Exists(Path.Combine(TestHost.StateDir, "cccccccccccc.network.log")), "and the files its helper began");
+            Assert.False(File.Exists(Path.Combine(TestHost.StateDir, "bbbbbbbbbbbb.json.tmp")));
+            Assert.True(File.Exists(Path.Combine(names, "lc-starting")), "a live creator's name stays");
+        }
+        finally
+        {
+            File.Delete(Path.Combine(names, "lc-starting"));
+        }
+    }
+
+    /// <summary>The helper processes an idle container keeps (monitor, init, keeper) hold under
+    /// 1 MiB resident together: the helper is linked with musl where musl-tools is installed.</summary>
+    [MuslFact]
+    public void AnIdleContainerHoldsUnderOneMebibyteAcrossItsHelperProcesses()
+    {
+        var r = TestHost.Run("$c = New-UserNsContainer -Name lc-footprint; $c.Pid");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        int init = int.Parse(r.Lines[0]);
+        try
+        {
+            static string Status(int pid) => File.ReadAllText($"/proc/{pid}/status");
+            static long Field(string status, string name) =>
+                long.Parse(status.Split('\n').First(l => l.StartsWith(name + ":", StringComparison.Ordinal)).Split(' ', '\t').Where(x => x.Length > 0).ElementAt(1));
+            int monitor = (int)Field(Status(init), "PPid");
+            var keepers = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(d => d.All(char.IsDigit)).Select(d => int.Parse(d))
+                .Where(p => { try { var st = Status(p); return Field(st, "PPid") == init; } catch (IOException) { return false; } })
+                .ToArray();
+            var helpers = new[] { monitor, init }.Concat(keepers).ToArray();
+            Assert.Equal(3, helpers.Length); // an idle init has no main process: its one child is the keeper
+            var rss = helpers.ToDictionary(p => $"{File.ReadAllText($"/proc/{p}/comm").Trim()}/{p}", p => Field(Status(p), "VmRSS"));
+            Assert.True(rss.Values.Sum() <= 1024, "resident KiB: " + string.Join(", ", rss.Select(kv => $"{kv.Key} {kv.Value}")));
+        }
+        finally
+        {
+            TestHost.Run("Remove-UserNsContainer -Name lc-footprint -Force");
+        }
+    }
+}
+
+/// <summary>Runs where the helper is built with musl (musl-tools installed at build time).</summary>
+public sealed class MuslFactAttribute : FactAttribute
+{
+    public MuslFactAttribute()
+    {
+        if (!File.Exists("/usr/bin/musl-gcc"))
+            Skip = "the helper is linked with glibc here (about 600 KiB resident per process): apt-get install musl-tools and rebuild (.ci/run does)";
+    }
 }
