@@ -18,29 +18,38 @@ namespace UsncBench;
 /// </summary>
 public static class Program
 {
-    private sealed record Contender(string Name, Action Run, bool Ours = false);
+    /// <summary>Ours: a cmdlet in the warm runspace, or the engine called directly. A peer is
+    /// started directly (Process.Start), or from the same runspace as a pwsh user starts it.</summary>
+    private enum Kind { Cmdlet, Engine, Direct, InRunspace }
+
+    private sealed record Contender(string Name, Action Run, Kind Kind);
 
     public static int Main(string[] args)
     {
         int iterations = args.Length > 1 && args[0] == "--iterations" ? int.Parse(args[1]) : 40;
         Environment.SetEnvironmentVariable("USER", Environment.GetEnvironmentVariable("USER") ?? "bench"); // ch-run wants it
+        Machine.Print();
         var image = MakeImage();
         try
         {
             using var rs = OpenRunspace();
+            const string bwrapDefault = "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp /bin/true";
             Report("default root: the host's / read-only, fresh /proc /dev /tmp, all namespaces", iterations, new List<Contender>
             {
-                new("Invoke-UserNsContainer (warm runspace)", () => Invoke(rs, "Invoke-UserNsContainer -Command /bin/true"), true),
-                new("UserNsContainer engine, no PowerShell", () => EngineRun(null), true),
-                Peer("bwrap --unshare-all --ro-bind / / --proc --dev --tmpfs", "bwrap", "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "/bin/true"),
+                new("Invoke-UserNsContainer (warm runspace)", () => Invoke(rs, "Invoke-UserNsContainer -Command /bin/true"), Kind.Cmdlet),
+                new("UserNsContainer engine, no PowerShell", () => EngineRun(null), Kind.Engine),
+                Peer("bwrap --unshare-all --ro-bind / / --proc --dev --tmpfs", bwrapDefault.Split(' ')),
+                new("& bwrap ... from the same runspace (as a pwsh user runs it)", () => Invoke(rs, "& " + bwrapDefault), Kind.InRunspace),
+                new("& /bin/true from the same runspace (PowerShell's own cost)", () => Invoke(rs, "& /bin/true"), Kind.InRunspace),
                 Peer("unshare -Urmpf --mount-proc (no root bind, no /dev)", "unshare", "-Urmpf", "--mount-proc", "/bin/true"),
             });
             Report($"directory root: a busybox image ({image})", iterations, new List<Contender>
             {
-                new("Invoke-UserNsContainer -RootFs (warm runspace)", () => Invoke(rs, $"Invoke-UserNsContainer -RootFs {image} -Command /bin/true"), true),
-                new("UserNsContainer engine -RootFs, no PowerShell", () => EngineRun(image), true),
+                new("Invoke-UserNsContainer -RootFs (warm runspace)", () => Invoke(rs, $"Invoke-UserNsContainer -RootFs {image} -Command /bin/true"), Kind.Cmdlet),
+                new("UserNsContainer engine -RootFs, no PowerShell", () => EngineRun(image), Kind.Engine),
                 Peer("bwrap --unshare-all --ro-bind IMAGE / --proc --dev --tmpfs", "bwrap", "--unshare-all", "--ro-bind", image, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "/bin/true"),
                 Peer("ch-run IMAGE (user+mnt namespaces only)", "ch-run", image, "--", "/bin/true"),
+                new("& ch-run IMAGE from the same runspace", () => Invoke(rs, $"& ch-run {image} -- /bin/true"), Kind.InRunspace),
             });
             var target = Engine.Create(new ContainerSpec { Name = "bench-enter-" + Environment.ProcessId }, new CreateOptions());
             try
@@ -49,9 +58,10 @@ public static class Program
                 Invoke(rs, $"$script:target = Get-UserNsContainer -Id {target.Id}");
                 Report($"entering a running container ({target.Name}, pid {pid})", iterations, new List<Contender>
                 {
-                    new("Enter-ContainerNamespace (warm runspace)", () => Invoke(rs, "$script:target | Enter-ContainerNamespace -Command /bin/true"), true),
-                    new("UserNsContainer engine Enter, no PowerShell", () => EngineEnter(target), true),
+                    new("Enter-ContainerNamespace (warm runspace)", () => Invoke(rs, "$script:target | Enter-ContainerNamespace -Command /bin/true"), Kind.Cmdlet),
+                    new("UserNsContainer engine Enter, no PowerShell", () => EngineEnter(target), Kind.Engine),
                     Peer("nsenter --preserve-credentials -U -m -p -i -u -n -t PID", "nsenter", "--preserve-credentials", "-U", "-m", "-p", "-i", "-u", "-n", "-t", pid, "/bin/true"),
+                    new("& nsenter ... from the same runspace", () => Invoke(rs, $"& nsenter --preserve-credentials -U -m -p -i -u -n -t {pid} /bin/true"), Kind.InRunspace),
                 });
             }
             finally
@@ -68,8 +78,10 @@ public static class Program
         return 0;
     }
 
-    private static Contender Peer(string name, string file, params string[] args) => new(name, () =>
+    private static Contender Peer(string name, params string[] command) => new(name, () =>
     {
+        var file = command[0];
+        var args = command.Skip(1);
         var psi = new ProcessStartInfo(file) { UseShellExecute = false };
         foreach (var a in args)
             psi.ArgumentList.Add(a);
@@ -77,7 +89,7 @@ public static class Program
         p.WaitForExit();
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"{file} exited with {p.ExitCode}");
-    });
+    }, Kind.Direct);
 
     private static void Report(string title, int iterations, List<Contender> contenders)
     {
@@ -92,16 +104,19 @@ public static class Program
             }
         Console.WriteLine();
         Console.WriteLine($"== {title}; {iterations} runs each, /bin/true, interleaved");
-        var ours = available.First(c => c.Ours);
-        double oursMedian = Median(times[ours]);
-        Console.WriteLine($"{"contender",-62} {"median ms",10} {"p90 ms",8} {"ratio",8}");
+        var cmdlet = available.FirstOrDefault(c => c.Kind == Kind.Cmdlet);
+        var engine = available.FirstOrDefault(c => c.Kind == Kind.Engine);
+        Console.WriteLine($"{"contender",-64} {"median ms",9} {"p90 ms",7} {"cmdlet/it",9} {"engine/it",9}");
         foreach (var c in available)
         {
             var m = Median(times[c]);
-            var ratio = c.Ours ? "" : (oursMedian / m).ToString("0.00");
-            Console.WriteLine($"{c.Name,-62} {m,10:0.00} {Percentile(times[c], 0.9),8:0.00} {ratio,8}");
+            bool peer = c.Kind is Kind.Direct or Kind.InRunspace;
+            string Ratio(Contender? ours) => peer && ours is not null ? (Median(times[ours]) / m).ToString("0.00") : "";
+            // the engine is compared with peers started directly: neither pays PowerShell
+            var engineRatio = c.Kind == Kind.Direct ? Ratio(engine) : "";
+            Console.WriteLine($"{c.Name,-64} {m,9:0.00} {Percentile(times[c], 0.9),7:0.00} {Ratio(cmdlet),9} {engineRatio,9}");
         }
-        Console.WriteLine($"ratio = median of '{ours.Name}' / median of the peer (below 1.00: we start faster)");
+        Console.WriteLine("ratio = our median / the peer's median (below 1.00: we start faster); engine/it only against peers started directly");
         foreach (var c in contenders.Except(available))
             Console.WriteLine($"skipped: {c.Name} (not installed or failed; apt-get install bubblewrap charliecloud-runtime)");
     }

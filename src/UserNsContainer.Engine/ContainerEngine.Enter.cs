@@ -45,10 +45,11 @@ public sealed partial class ContainerEngine
             plan.Add(new[] { "user", (spec.User ?? 0).ToString(CultureInfo.InvariantCulture), (spec.Group ?? spec.User ?? 0).ToString(CultureInfo.InvariantCulture) });
         plan.Add(new[] { "end" });
         Verbose($"Entering {(request.ContainerName is null ? $"process {pid}" : $"container '{request.ContainerName}'")}: joining {(joined.Length == 0 ? "no namespace (all shared)" : string.Join(", ", joined))}.");
-        var session = ContainerSession.Launch(spec, plan, stdio, "enter");
+        // "go" right behind the plan: nothing is decided between the helper's pid and the start
+        var session = ContainerSession.Launch(spec, plan, stdio, "enter", release: new[] { new[] { "go" } });
         try
         {
-            session.Release();
+            session.AwaitStarted();
         }
         catch
         {

@@ -102,12 +102,20 @@ public sealed partial class ContainerEngine
                 Store.Save(handle);
                 timer?.Mark("state");
             }
+            // The common start: maps the monitor can write itself, so the settings, the setup
+            // operations and "go" leave in one burst and the next thing heard is "started".
+            var (outerUid, outerGid) = OuterMaps(handle, handle.UidMap, handle.GidMap);
+            bool oneBurst = options.Start && IdMapWriter.IsDirect(outerUid!, outerGid!, CallerUid, CallerGid);
             var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, options.Foreground ? null : Store.StatusPath(id),
-                Terminal: options.Foreground && options.Stdio == StdioMode.Inherit, Timings: timer is not null);
+                Terminal: options.Foreground && options.Stdio == StdioMode.Inherit, Timings: timer is not null,
+                Maps: oneBurst ? (IdMapRange.ToProcText(outerUid!), IdMapRange.ToProcText(outerGid!), CallerUid != 0) : null);
             var plan = PlanBuilder.Settings(spec, launch);
+            var release = oneBurst ? ReleaseRecords(handle, spec) : null;
             Verbose($"Starting the helper for container '{handle.Name}' ({plan.Count} plan records, namespaces {string.Join(",", handle.Namespaces)}).");
+            if (release is not null)
+                VerboseRelease(handle, release.Count - 1);
             timer?.Mark("plan");
-            session = ContainerSession.Launch(spec, plan, options.Foreground ? options.Stdio : StdioMode.Detached);
+            session = ContainerSession.Launch(spec, plan, options.Foreground ? options.Stdio : StdioMode.Detached, release: release);
             session.Timer = timer;
             timer?.Mark("spawn+clone");
             handle.Pid = session.InitPid;
@@ -162,24 +170,22 @@ public sealed partial class ContainerEngine
 
     private static readonly Lazy<ulong> OwnStartTime = new(() => ProcessInfo.StartTime(Environment.ProcessId) ?? 0);
 
-    /// <summary>Maps, "go", wait for "started", save as Running; on failure nothing is left.</summary>
+    /// <summary>Maps, "go", wait for "started", save as Running; on failure nothing is left.
+    /// A container launched in one burst has its maps, operations and "go" sent already.</summary>
     private void Release(ContainerHandle handle, ContainerSession session)
     {
         try
         {
-            Verbose($"Writing id maps of container '{handle.Name}' (pid {handle.Pid}): uid {string.Join(",", handle.UidMap.AsEnumerable())}, gid {string.Join(",", handle.GidMap.AsEnumerable())}.");
-            var (outerUid, outerGid) = OuterMaps(handle, handle.UidMap, handle.GidMap);
-            IdMapWriter.Write(handle.Pid, outerUid!, outerGid!, CallerUid, CallerGid);
-            session.Timer?.Mark("maps");
-            var ops = PlanBuilder.Ops(session.Spec, handle.Binds, handle.NetworkLogPath);
-            Verbose($"Releasing container '{handle.Name}': {ops.Count} setup operations ({handle.Binds.Length} binds), pivot_root, exec.");
-            session.SendOps(ops);
-            if (handle.Nested)
-                session.Release(IdMapRange.ToProcText(handle.UidMap), IdMapRange.ToProcText(handle.GidMap),
-                    IdMapRange.RootHostId(handle.UidMap).ToString(CultureInfo.InvariantCulture),
-                    IdMapRange.RootHostId(handle.GidMap).ToString(CultureInfo.InvariantCulture));
-            else
-                session.Release();
+            if (!session.Released)
+            {
+                var (outerUid, outerGid) = OuterMaps(handle, handle.UidMap, handle.GidMap);
+                IdMapWriter.Write(handle.Pid, outerUid!, outerGid!, CallerUid, CallerGid);
+                session.Timer?.Mark("maps");
+                var release = ReleaseRecords(handle, session.Spec);
+                VerboseRelease(handle, release.Count - 1);
+                session.Send(release);
+            }
+            session.AwaitStarted();
             session.Timer?.Mark("setup+exec");
             handle.State = ContainerState.Running;
             if (!handle.Foreground)
@@ -200,6 +206,25 @@ public sealed partial class ContainerEngine
             Store.Delete(handle);
             throw;
         }
+    }
+
+    /// <summary>What releases a container: the setup operations, then "go" (with the nested
+    /// namespace's maps and the host ids the init takes, for a nested container).</summary>
+    private static List<string[]> ReleaseRecords(ContainerHandle handle, ContainerSpec spec)
+    {
+        var records = PlanBuilder.Ops(spec, handle.Binds, handle.NetworkLogPath);
+        records.Add(handle.Nested
+            ? new[] { "go", IdMapRange.ToProcText(handle.UidMap), IdMapRange.ToProcText(handle.GidMap),
+                IdMapRange.RootHostId(handle.UidMap).ToString(CultureInfo.InvariantCulture),
+                IdMapRange.RootHostId(handle.GidMap).ToString(CultureInfo.InvariantCulture) }
+            : new[] { "go" });
+        return records;
+    }
+
+    private void VerboseRelease(ContainerHandle handle, int ops)
+    {
+        Verbose($"Id maps of container '{handle.Name}': uid {string.Join(",", handle.UidMap.AsEnumerable())}, gid {string.Join(",", handle.GidMap.AsEnumerable())}.");
+        Verbose($"Releasing container '{handle.Name}': {ops} setup operations ({handle.Binds.Length} binds), pivot_root, exec.");
     }
 
     /// <summary>Set-IdMap on a container: writes the given maps now, while the init waits

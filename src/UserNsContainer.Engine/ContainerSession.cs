@@ -53,7 +53,10 @@ internal sealed class ContainerSession : IDisposable
 
     /// <summary>Spawns the helper, hands it the plan and waits for the init's pid. The init
     /// then waits at the barrier, before any mount, until <see cref="Release"/>.</summary>
-    public static ContainerSession Launch(ContainerSpec spec, IReadOnlyList<string[]> plan, StdioMode stdio, string mode = "create")
+    /// <param name="release">The setup operations and "go", sent right behind the plan when the
+    /// monitor writes the maps itself (the init then goes on without waiting for the engine).</param>
+    public static ContainerSession Launch(ContainerSpec spec, IReadOnlyList<string[]> plan, StdioMode stdio, string mode = "create",
+        IReadOnlyList<string[]>? release = null)
     {
         var (channel, helperFd) = ControlChannel.CreatePair();
         HelperProcess.Spawned spawned;
@@ -76,6 +79,18 @@ internal sealed class ContainerSession : IDisposable
         try
         {
             channel.SendAll(plan);
+            if (release is not null)
+            {
+                session.Released = true;
+                try
+                {
+                    channel.SendAll(release);
+                }
+                catch (SystemCallException)
+                {
+                    // the helper ended early (a refused clone or map): its error record is read next
+                }
+            }
             var rec = session.ExpectRecord("pid");
             session.InitPid = int.Parse(rec[1]);
             session.MonitorPid = int.Parse(rec[2]);
@@ -90,13 +105,19 @@ internal sealed class ContainerSession : IDisposable
         }
     }
 
-    /// <summary>Lets the init go on: mounts, pivot, exec. Returns once the main process runs.</summary>
-    /// <summary>The setup operations, sent before "go" (the monitor hands them to the init).</summary>
-    public void SendOps(IEnumerable<string[]> ops) => _channel.SendAll(ops);
+    /// <summary>True once the setup operations and "go" are sent.</summary>
+    public bool Released { get; private set; }
 
-    public void Release(params string[] goFields)
+    /// <summary>The setup operations and "go" (the monitor hands them to the init).</summary>
+    public void Send(IEnumerable<string[]> release)
     {
-        _channel.Send(new[] { "go" }.Concat(goFields).ToArray());
+        Released = true;
+        _channel.SendAll(release);
+    }
+
+    /// <summary>Returns once the main process runs (mounts, pivot and exec done).</summary>
+    public void AwaitStarted()
+    {
         ExpectRecord("started");
         if (_detached)
             _channel.Dispose();

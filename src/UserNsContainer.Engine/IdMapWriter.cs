@@ -27,6 +27,11 @@ public static class IdMapWriter
     private static bool IsSelfMap(IReadOnlyList<IdMapRange> map, uint id) =>
         map.Count == 1 && map[0].HostId == id && map[0].Count == 1;
 
+    /// <summary>True when both maps can be written straight to /proc (no newuidmap): root, or
+    /// an ordinary user mapping just its own ids (the gid map after denying setgroups).</summary>
+    public static bool IsDirect(IReadOnlyList<IdMapRange> uidMap, IReadOnlyList<IdMapRange> gidMap, uint euid, uint egid) =>
+        euid == 0 || (IsSelfMap(uidMap, euid) && IsSelfMap(gidMap, egid));
+
     /// <summary>Everything that can be known before writing: the caller may map these host ids,
     /// and the tools needed are installed and privileged. Throws with the fix.</summary>
     public static void CheckAllowed(IReadOnlyList<IdMapRange> map, Kind kind, uint euid, uint ownId)

@@ -39,7 +39,10 @@ public static class PlanBuilder
 
     /// <param name="Terminal">The main process gets a new pty that the helper relays to the caller's terminal.</param>
     /// <param name="Timings">The init reports how long each setup step took (USERNSCONTAINER_TIMINGS).</param>
-    public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath, bool Terminal = false, bool Timings = false);
+    /// <param name="Maps">The init's maps in /proc text, for the monitor to write right after the
+    /// clone (null: the engine writes them, e.g. through newuidmap), and whether setgroups must be denied first.</param>
+    public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath, bool Terminal = false, bool Timings = false,
+        (string Uid, string Gid, bool DenySetgroups)? Maps = null);
 
     /// <summary>What the helper needs before it clones: namespaces, launch mode, the process.</summary>
     public static List<string[]> Settings(ContainerSpec spec, LaunchOptions launch)
@@ -54,6 +57,8 @@ public static class PlanBuilder
             plan.Add(new[] { "tty" });
         if (launch.Timings)
             plan.Add(new[] { "timings" });
+        if (launch.Maps is { } maps)
+            plan.Add(new[] { "maps", maps.Uid, maps.Gid, maps.DenySetgroups ? "deny" : "keep" });
         if (launch.LogPath is not null)
             plan.Add(new[] { "log", launch.LogPath, launch.LogMaxBytes.ToString(CultureInfo.InvariantCulture) });
         if (launch.StatusPath is not null)

@@ -51,6 +51,8 @@ internal static class SetupErrors
 
     private static (string Id, string Cause, string? Fix) Explain(string op, string path, int errno, ContainerSpec spec) => (op, errno) switch
     {
+        ("maps", _) => ("IdMapWriteFailed", $"The kernel refused the container's id map ({path}).",
+            "The maps must not overlap, and an ordinary user may map only its own ids without newuidmap; check /proc/sys/user/max_user_namespaces."),
         ("idmap", EINVAL) or ("idmap", 95) => ("IdmapUnsupported", $"The filesystem under '{path}' does not support idmapped mounts.",
             "Bind it without IdMap, or use a filesystem that supports idmapped mounts (ext4, xfs, btrfs, tmpfs, ...)."),
         ("idmap", EPERM) => ("IdmapNotPermitted", $"The kernel refused to idmap '{path}': only a process privileged over the filesystem's user namespace may.", "Bind it without IdMap."),

@@ -2,7 +2,8 @@
  * Guix's container-excursion). The namespace files are opened first, then joined user
  * first and mnt last (setns(mnt) before the user namespace is EPERM for an ordinary user);
  * joining a pid namespace takes effect for children, so the command is forked after.
- * Same protocol as create: "pid", wait for "go", "started", "exit". */
+ * Same protocol as create: "pid", "go" (which the engine sends right behind the plan),
+ * "started", "exit". */
 #include "helper.h"
 
 #include <fcntl.h>

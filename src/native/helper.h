@@ -54,6 +54,10 @@ struct plan {
     int tree_sock;          /* create, init side: detached idmapped trees from the monitor */
     int tty;                /* the command gets a new pty, relayed to the caller's terminal */
     int timings;            /* the init reports how long each setup step took (USERNSCONTAINER_TIMINGS) */
+    /* create: the init's maps, written by the monitor right after the clone (the engine's
+     * "maps" setting, where no newuidmap is needed): no round trip before "go" */
+    char *uid_map, *gid_map;
+    int deny_setgroups;
     char **join;            /* enter: namespace names, in the order to join them */
     char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
     char **seccomp_ioctl;   /* ioctl requests refused with EPERM */

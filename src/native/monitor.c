@@ -223,6 +223,21 @@ static void exec_init(const struct plan *plan, int barrier, int endpipe, int tre
     _exit(125);
 }
 
+/* The engine's "maps" setting: the init's maps, written as soon as it exists (the engine
+ * sends "go" with the plan, so the common start needs no round trip). -1: error sent. */
+static int write_maps(const struct plan *plan, pid_t init)
+{
+    const char *file = "setgroups";
+    if ((plan->deny_setgroups && write_proc(init, file, "deny") < 0) ||
+        write_proc(init, file = "uid_map", plan->uid_map) < 0 || write_proc(init, file = "gid_map", plan->gid_map) < 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/%s", init, file);
+        send_error(-1, "maps", path, errno, "");
+        return -1;
+    }
+    return 0;
+}
+
 int run_monitor(struct plan *plan)
 {
     int barrier[2], endp[2], logp[2] = {-1, -1}, trees[2];
@@ -262,6 +277,11 @@ int run_monitor(struct plan *plan)
     close(trees[1]);
     if (logp[1] >= 0)
         close(logp[1]);
+    if (plan->uid_map != NULL && write_maps(plan, init) < 0) {
+        kill(init, SIGKILL);
+        waitpid(init, NULL, 0);
+        return 1;
+    }
     send_simple("pid", init, getpid());
     int released = release_on_go(plan, barrier[1], trees[0]);
     /* a SquashFS root: the init mounts it and sends the FUSE connection; serve it at once */

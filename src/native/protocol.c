@@ -192,6 +192,17 @@ static int apply_setting(struct plan *plan, const struct record *rec, const char
         return rec->nfields == 1 ? (plan->detached = 1, 0) : -1;
     if (strcmp(verb, "tty") == 0)
         return rec->nfields == 1 ? (plan->tty = 1, 0) : -1;
+    if (strcmp(verb, "maps") == 0) {
+        /* maps UID_MAP GID_MAP deny|keep */
+        if (rec->nfields != 4 || *a1 == '\0' || *a2 == '\0' || (strcmp(rec->fields[3], "deny") != 0 && strcmp(rec->fields[3], "keep") != 0))
+            return -1;
+        free(plan->uid_map);
+        free(plan->gid_map);
+        plan->uid_map = strdup(a1);
+        plan->gid_map = strdup(a2);
+        plan->deny_setgroups = strcmp(rec->fields[3], "deny") == 0;
+        return plan->uid_map && plan->gid_map ? 0 : -1;
+    }
     if (strcmp(verb, "timings") == 0)
         return rec->nfields == 1 ? (plan->timings = 1, 0) : -1;
     if (strcmp(verb, "log") == 0) {
