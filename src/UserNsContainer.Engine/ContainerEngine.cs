@@ -115,9 +115,8 @@ public sealed partial class ContainerEngine
             if (release is not null)
                 VerboseRelease(handle, release.Count - 1);
             timer?.Mark("plan");
-            session = ContainerSession.Launch(spec, plan, options.Foreground ? options.Stdio : StdioMode.Detached, release: release);
-            session.Timer = timer;
-            timer?.Mark("spawn+clone");
+            session = ContainerSession.Launch(spec, plan, options.Foreground ? options.Stdio : StdioMode.Detached, release: release, timer: timer);
+            timer?.Mark("clone");
             handle.Pid = session.InitPid;
             handle.PidStartTime = ProcessInfo.StartTime(session.InitPid) ?? 0;
             handle.MonitorPid = session.MonitorPid;
@@ -447,6 +446,7 @@ public sealed partial class ContainerEngine
     /// <summary>Kills every foreground or not-yet-started container this process owns (module removal).</summary>
     public static void AbortOwnedSessions(StateStore store)
     {
+        SpareHelpers.DiscardAll();
         foreach (var id in Sessions.Keys)
         {
             if (Sessions.TryRemove(id, out var session))

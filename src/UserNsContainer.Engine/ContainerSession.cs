@@ -36,6 +36,8 @@ internal sealed class ContainerSession : IDisposable
     private bool _reaped;
     private bool _outputStarted;
     private TerminalState? _terminal;
+    private StdioMode _stdio;
+    private string _mode = "create";
 
     private ContainerSession(ControlChannel channel, HelperProcess.Spawned spawned, bool detached)
     {
@@ -56,24 +58,32 @@ internal sealed class ContainerSession : IDisposable
     /// <param name="release">The setup operations and "go", sent right behind the plan when the
     /// monitor writes the maps itself (the init then goes on without waiting for the engine).</param>
     public static ContainerSession Launch(ContainerSpec spec, IReadOnlyList<string[]> plan, StdioMode stdio, string mode = "create",
-        IReadOnlyList<string[]>? release = null)
+        IReadOnlyList<string[]>? release = null, PhaseTimer? timer = null)
     {
-        var (channel, helperFd) = ControlChannel.CreatePair();
+        ControlChannel channel;
         HelperProcess.Spawned spawned;
-        try
+        if (mode == "create" && SpareHelpers.Take(stdio) is { } spare)
+            (channel, spawned) = (spare.Channel, spare.Spawned);
+        else
         {
-            spawned = HelperProcess.Spawn(helperFd, stdio, mode);
+            int helperFd;
+            (channel, helperFd) = ControlChannel.CreatePair();
+            try
+            {
+                spawned = HelperProcess.Spawn(helperFd, stdio, mode);
+            }
+            catch
+            {
+                channel.Dispose();
+                throw;
+            }
+            finally
+            {
+                HelperProcess.CloseAll(helperFd);
+            }
         }
-        catch
-        {
-            channel.Dispose();
-            throw;
-        }
-        finally
-        {
-            HelperProcess.CloseAll(helperFd);
-        }
-        var session = new ContainerSession(channel, spawned, stdio == StdioMode.Detached) { Spec = spec };
+        timer?.Mark("spawn");
+        var session = new ContainerSession(channel, spawned, stdio == StdioMode.Detached) { Spec = spec, Timer = timer, _stdio = stdio, _mode = mode };
         if (stdio == StdioMode.Inherit)
             session._terminal = TerminalState.Save(0);
         try
@@ -121,6 +131,9 @@ internal sealed class ContainerSession : IDisposable
         ExpectRecord("started");
         if (_detached)
             _channel.Dispose();
+        // the next container of this process starts from a helper spawned now, while this one runs
+        if (_mode == "create")
+            SpareHelpers.Refill(_stdio);
     }
 
     private string[] ExpectRecord(string verb)

@@ -27,6 +27,10 @@ int main(int argc, char **argv)
      * (they hold the engine's socket and the caller's stdio) */
     if (mode != 0)
         prctl(PR_SET_DUMPABLE, 0);
+    /* the monitor may wait as a spare and then outlive the caller's container: it holds no
+     * directory of the caller's busy (every path it is given is absolute) */
+    if (mode == 0 && chdir("/") < 0)
+        return 1;
     struct plan plan;
     int rc = 1;
     if (read_plan(CTL_FD, &plan) == 0)

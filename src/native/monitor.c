@@ -184,9 +184,10 @@ static int keep_caps_across_exec(void)
     d[1].inheritable = d[1].permitted;
     if (syscall(SYS_capset, &h, d) < 0)
         return -1;
+    /* capability numbers are dense: the first EINVAL is past this kernel's last one */
     for (int cap = 0; cap < 64; cap++)
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EINVAL)
-            return -1;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+            return errno == EINVAL && cap > 0 ? 0 : -1;
     return 0;
 }
 

@@ -20,7 +20,11 @@ public abstract class ContainerTest : IDisposable
     private readonly HashSet<(int, string)> _helpersBefore = HelperProcesses().Select(Identity).ToHashSet();
 
     /// <summary>Live helper processes of this user that were not there when the test began.</summary>
-    public List<int> NewHelperProcesses() => HelperProcesses().Where(p => !_helpersBefore.Contains(Identity(p))).ToList();
+    public List<int> NewHelperProcesses()
+    {
+        var spares = UserNsContainer.Engine.Native.SpareHelpers.Pids; // warm helpers waiting for the next container
+        return HelperProcesses().Where(p => !_helpersBefore.Contains(Identity(p)) && !spares.Contains(p)).ToList();
+    }
 
     /// <summary>A pid with its start time, so that a reused pid is not taken for an old process.</summary>
     private static (int, string) Identity(int pid)

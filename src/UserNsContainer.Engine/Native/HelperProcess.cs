@@ -177,6 +177,17 @@ internal static unsafe class HelperProcess
         return r < 0 ? -1 : status;
     }
 
+    /// <summary>True (and reaped) when the helper the engine spawned has ended.</summary>
+    public static bool HasExited(int pid)
+    {
+        int status;
+        int r;
+        do
+            r = Libc.waitpid(pid, &status, 1); // WNOHANG
+        while (r < 0 && Libc.Errno == 4);
+        return r != 0;
+    }
+
     /// <summary>Starts the helper in a one-shot MODE, sends RECORDS, and returns what it sends
     /// back up to and including "exit" (30 s at most per record).</summary>
     public static List<string[]> RunOnce(string mode, IEnumerable<string[]> records)
