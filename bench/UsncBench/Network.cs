@@ -42,12 +42,12 @@ public static class Network
             Console.WriteLine($"{n,-14} {Median(n),8:0.00} ms");
         Console.WriteLine($"Private costs {Median("Private") - Median("None"):0.00} ms more than None");
 
-        long helpersBefore = Scaling.RssKiB("usnc-"), pastaBefore = Scaling.RssKiB("passt", "pasta");
+        long pastaBefore = Scaling.RssKiB("passt", "pasta");
         var handle = engine.Create(new ContainerSpec { RootFs = image, Network = NetworkMode.Private, Command = new[] { "/bin/sh", "-c", "exec sleep 60" } }, new CreateOptions());
         try
         {
             Thread.Sleep(300);
-            long helpers = Scaling.RssKiB("usnc-") - helpersBefore, pasta = Scaling.RssKiB("passt", "pasta") - pastaBefore;
+            long helpers = Scaling.ContainerRssKiB(handle), pasta = Scaling.RssKiB("passt", "pasta") - pastaBefore;
             Console.WriteLine($"resident memory of one idle private-network container: pasta {pasta} KiB, its helpers {helpers} KiB");
         }
         finally

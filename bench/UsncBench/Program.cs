@@ -49,6 +49,12 @@ public static class Program
                 new("UserNsContainer engine -RootFs, no PowerShell", () => EngineRun(image), Kind.Engine),
                 Peer("bwrap --unshare-all --ro-bind IMAGE / --proc --dev --tmpfs", "bwrap", "--unshare-all", "--ro-bind", image, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "/bin/true"),
                 Peer("ch-run IMAGE (user+mnt namespaces only)", "ch-run", image, "--", "/bin/true"),
+            });
+            Report($"the same image, user and mount namespaces only (what ch-run makes)", iterations, new List<Contender>
+            {
+                new("Invoke-UserNsContainer -RootFs -Namespace user,mnt", () => Invoke(rs, $"Invoke-UserNsContainer -RootFs {image} -Namespace user,mnt -Command /bin/true"), Kind.Cmdlet),
+                new("UserNsContainer engine -RootFs, user+mnt, no PowerShell", () => EngineRun(image, NamespaceSet.User | NamespaceSet.Mnt), Kind.Engine),
+                Peer("ch-run IMAGE", "ch-run", image, "--", "/bin/true"),
                 new("& ch-run IMAGE from the same runspace", () => Invoke(rs, $"& ch-run {image} -- /bin/true"), Kind.InRunspace),
             });
             var target = Engine.Create(new ContainerSpec { Name = "bench-enter-" + Environment.ProcessId }, new CreateOptions());
@@ -164,9 +170,11 @@ public static class Program
 
     private static readonly ContainerEngine Engine = new(StateStore.ForCurrentUser());
 
-    private static void EngineRun(string? root)
+    private static void EngineRun(string? root, NamespaceSet? namespaces = null)
     {
         var spec = new ContainerSpec { Command = new[] { "/bin/true" }, RootFs = root };
+        if (namespaces is { } ns)
+            spec.Namespaces = ns;
         var handle = Engine.Create(spec, new CreateOptions { Foreground = true });
         foreach (var _ in Engine.ReadOutput(handle, CancellationToken.None)) { }
         Engine.ReleaseForeground(handle);

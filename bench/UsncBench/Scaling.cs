@@ -100,8 +100,41 @@ public static class Scaling
         }
     }
 
-    /// <summary>Resident memory (KiB) of this user's helper processes.</summary>
-    private static long HelperRssKiB() => RssKiB("usnc-");
+    /// <summary>Resident memory (KiB) of one container's helper processes: its monitor, its init
+    /// and the init's keeper (a spare helper waiting for the next container is not counted).</summary>
+    internal static long ContainerRssKiB(ContainerHandle h)
+    {
+        long total = Rss(h.MonitorPid) + Rss(h.Pid);
+        foreach (var d in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var status = File.ReadAllText(Path.Combine(d, "status"));
+                if (status.StartsWith("Name:\tusnc-keeper", StringComparison.Ordinal) && Field(status, "PPid:") == h.Pid)
+                    total += Field(status, "VmRSS:");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+            }
+        }
+        return total;
+    }
+
+    private static long Rss(int pid)
+    {
+        try
+        {
+            return Field(File.ReadAllText($"/proc/{pid}/status"), "VmRSS:");
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static long Field(string status, string name) =>
+        status.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
+            ? long.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1]) : 0;
 
     /// <summary>Resident memory (KiB) of the processes (that this user can see) whose name starts so.</summary>
     internal static long RssKiB(params string[] namePrefixes)
@@ -127,14 +160,13 @@ public static class Scaling
 
     private static void Concurrent(ContainerEngine engine, string image, int count)
     {
-        var before = HelperRssKiB();
         var handles = new ContainerHandle[count];
         var sw = Stopwatch.StartNew();
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = count }, i =>
             handles[i] = engine.Create(new ContainerSpec { RootFs = image, Command = new[] { "/bin/sh", "-c", "exec sleep 60" } }, new CreateOptions()));
         var started = sw.Elapsed.TotalMilliseconds;
         Thread.Sleep(500);
-        var rss = HelperRssKiB() - before;
+        var rss = handles.Sum(ContainerRssKiB);
         sw.Restart();
         Parallel.ForEach(handles, h => engine.Remove(h, force: true, TimeSpan.Zero));
         Console.WriteLine();
