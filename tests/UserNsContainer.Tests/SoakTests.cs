@@ -12,7 +12,7 @@ namespace UserNsContainer.Tests;
 /// <summary>
 /// Many create/run/remove cycles of every kind, with failures injected at random steps: bad
 /// roots, missing bind sources, SIGKILL of the monitor, the init or the main process, a
-/// stopped pipeline. Afterwards nothing may be left: no helper process, host mount, state
+/// stopped pipeline (Ctrl+C), the calling process killed. Afterwards nothing may be left: no helper process, host mount, state
 /// record, /tmp entry or open fd of this process, and no user namespace more than before.
 /// CI runs a reduced form; the full one: USERNSCONTAINER_SOAK=1000 dotnet test -c Release
 /// --filter FullyQualifiedName~SoakTests.
@@ -100,7 +100,37 @@ public sealed class SoakTests : ContainerTest
         $c | Remove-UserNsContainer -Force
         'killed'";
 
-    private static readonly string[] Kinds = { "oneshot", "enter", "bind", "hotplug", "badroot", "badsource", "kill-monitor", "kill-init", "kill-main", "stop" };
+    private static readonly string[] Kinds = { "oneshot", "enter", "bind", "hotplug", "badroot", "badsource", "kill-monitor", "kill-init", "kill-main", "stop", "ctrlc", "caller" };
+
+    /// <summary>Ctrl+C: the pipeline running Invoke-UserNsContainer is stopped while the container runs.</summary>
+    private static string CtrlC()
+    {
+        using var rs = TestHost.OpenRunspace();
+        using var ps = System.Management.Automation.PowerShell.Create();
+        ps.Runspace = rs;
+        ps.AddScript("Invoke-UserNsContainer -Command sh, -c, 'echo up; sleep 30'");
+        var output = new System.Management.Automation.PSDataCollection<System.Management.Automation.PSObject>();
+        var run = ps.BeginInvoke<System.Management.Automation.PSObject, System.Management.Automation.PSObject>(null, output);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (output.Count == 0 && DateTime.UtcNow < deadline)
+            Thread.Sleep(5);
+        ps.Stop();
+        return output.Count == 1 && run.IsCompleted && ps.InvocationStateInfo.State == System.Management.Automation.PSInvocationState.Stopped ? "stopped" : $"{output.Count} lines, {ps.InvocationStateInfo.State}";
+    }
+
+    /// <summary>The calling process killed (SIGKILL) while its foreground container runs; the
+    /// next listing of this process finds the record orphaned and cleans it away.</summary>
+    private string CallerKilled()
+    {
+        using var shell = StartShell("Invoke-UserNsContainer -Command sh, -c, 'echo up; sleep 30'");
+        var line = shell.StandardOutput.ReadLine();
+        shell.Kill();
+        shell.WaitForExit();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (TestHost.Run("@(Get-UserNsContainer).Count").Lines.FirstOrDefault() != "0" && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        return line == "up" ? "killed" : $"the shell said '{line}'";
+    }
 
     /// <summary>Open fds once the runtime has settled (handles waiting for finalizers closed).</summary>
     private static Dictionary<string, string> SettledFds()
@@ -148,6 +178,12 @@ public sealed class SoakTests : ContainerTest
                 "stop" => ("$c = New-UserNsContainer -Command sleep, 30; $c | Stop-UserNsContainer -Timeout 1 -PassThru | Remove-UserNsContainer; 'stopped'", "stopped"),
                 _ => (KillScript, "killed"),
             };
+            if (kind is "ctrlc" or "caller")
+            {
+                var outcome = kind == "ctrlc" ? CtrlC() : CallerKilled();
+                Assert.True(outcome == (kind == "ctrlc" ? "stopped" : "killed"), $"cycle {i} ({kind}): {outcome}");
+                continue;
+            }
             var which = kind.StartsWith("kill-", StringComparison.Ordinal) ? kind[5..] : "";
             var r = TestHost.Run(script, Vars(("src", src), ("which", which)));
             Assert.True(r.Lines.LastOrDefault() == expected, $"cycle {i} ({kind}): {r.Text} {string.Join("; ", r.Errors)}");
