@@ -24,9 +24,11 @@ int main(int argc, char **argv)
     }
     sys_close_range(CTL_FD + 1, ~0U, 0);
     /* enter and hot-bind join the container's namespaces: nothing in there may ptrace them
-     * (they hold the engine's socket and the caller's stdio) */
-    if (mode != 0)
-        prctl(PR_SET_DUMPABLE, 0);
+     * (they hold the engine's socket and the caller's stdio). The monitor too, while it
+     * waits for its plan (a spare may wait long): nothing of the caller's uid in a container
+     * sharing the host's pid namespace may take it over; it turns dumpable only for the
+     * clone (run_monitor), so that the init's maps can be written */
+    prctl(PR_SET_DUMPABLE, 0);
     /* the monitor may wait as a spare and then outlive the caller's container: it holds no
      * directory of the caller's busy (every path it is given is absolute) */
     if (mode == 0 && chdir("/") < 0)

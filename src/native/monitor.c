@@ -262,6 +262,9 @@ int run_monitor(struct plan *plan)
     sigset_t set;
     static const int sigs[] = {SIGCHLD, SIGWINCH, SIGTERM, SIGHUP};
     int sfd = make_signalfd(sigs, plan->tty ? 4 : 1, &set);
+    /* the clone takes the monitor's dumpable flag: its /proc files (uid_map, gid_map) must be
+     * the caller's for the maps to be written; the monitor turns non-dumpable again below */
+    prctl(PR_SET_DUMPABLE, 1);
     pid_t init = (pid_t)syscall(SYS_clone, plan->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
     if (init < 0) {
         send_error(-1, "clone", "", errno, "");

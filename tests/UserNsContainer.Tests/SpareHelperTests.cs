@@ -25,9 +25,14 @@ public sealed class SpareHelperTests : ContainerTest
         SpareHelpers.DiscardAll();
         TestHost.Run("Invoke-UserNsContainer -Command /bin/true");
         int spare = WaitForSpare();
-        // it waits for a plan, holding no directory of the caller's busy
-        Assert.Equal("/", new DirectoryInfo($"/proc/{spare}/cwd").LinkTarget);
+        // it waits for a plan, non-dumpable (its /proc files are root's), holding no directory
+        // of the caller's busy
         Assert.Equal("usnc-helper", File.ReadAllText($"/proc/{spare}/comm").Trim());
+        Assert.Equal(0u, UserNsContainer.Engine.Native.Libc.OwnerOf($"/proc/{spare}/fd", followLinks: false));
+        if (TestHost.Uid == 0)
+            Assert.Equal("/", new DirectoryInfo($"/proc/{spare}/cwd").LinkTarget);
+        else
+            Assert.ThrowsAny<Exception>(() => new DirectoryInfo($"/proc/{spare}/cwd").LinkTarget);
 
         // the next foreground container's monitor is that process
         var engine = new UserNsContainer.Engine.ContainerEngine(UserNsContainer.Engine.StateStore.ForCurrentUser());
@@ -60,5 +65,37 @@ public sealed class SpareHelperTests : ContainerTest
         TestHost.Run(rs, "Remove-Module UserNsContainer");
         Assert.Empty(SpareHelpers.Pids);
         Assert.False(Directory.Exists($"/proc/{spare}"), "the spare ended and was reaped");
+    }
+
+    /// <summary>A container that shares the host's pid namespace sees the spare and runs as the
+    /// caller's uid, yet cannot open its fds (the engine's socket, the output pipes) or read
+    /// its environment: the kernel refuses ptrace access from a user namespace to a process of
+    /// its parent, and the spare is non-dumpable besides.</summary>
+    [Fact]
+    public void AContainerSharingThePidNamespaceCannotReachTheSpare()
+    {
+        SpareHelpers.DiscardAll();
+        TestHost.Run("New-UserNsContainer -Name spare-probe -Command sleep, 30 | Out-Null");
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (SpareHelpers.PidOf(StdioMode.Detached) is null && DateTime.UtcNow < deadline)
+                Thread.Sleep(10);
+            int spare = SpareHelpers.PidOf(StdioMode.Detached) ?? throw new InvalidOperationException("no spare for detached containers");
+            var r = TestHost.Run($$"""
+                Invoke-UserNsContainer -Namespace user, mnt -Command sh, -c, '
+                    test -d /proc/{{spare}} && echo seen
+                    for f in /proc/{{spare}}/fd/*; do readlink $f; done 2>/dev/null | grep -c . || true
+                    cat /proc/{{spare}}/fd/3 </dev/null >/dev/null 2>&1 && echo socket-open || echo socket-refused
+                    cat /proc/{{spare}}/environ >/dev/null 2>&1 && echo environ-read || echo environ-refused'
+                """);
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            Assert.Equal(new[] { "seen", "0", "socket-refused", "environ-refused" }, r.Lines);
+            Assert.Equal(spare, SpareHelpers.PidOf(StdioMode.Detached));
+        }
+        finally
+        {
+            TestHost.Run("Remove-UserNsContainer -Name spare-probe -Force");
+        }
     }
 }

@@ -26,6 +26,9 @@ internal static class SpareHelpers
     /// <summary>The pids of the spares now waiting (not containers: the tests' leftover checks skip them).</summary>
     public static IReadOnlyCollection<int> Pids => Spares.Values.Select(s => s.Spawned.Pid).ToArray();
 
+    /// <summary>The pid of the spare waiting for <paramref name="stdio"/>, if one waits.</summary>
+    public static int? PidOf(StdioMode stdio) => Spares.TryGetValue(stdio, out var s) ? s.Spawned.Pid : null;
+
     /// <summary>The waiting spare for <paramref name="stdio"/>, or null (none, or it died: then reaped).</summary>
     public static Spare? Take(StdioMode stdio)
     {
