@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using UserNsContainer.Engine.Native;
+
+namespace UserNsContainer.Engine;
+
+/// <summary>Finding containers: by listing, Id or name, each brought up to date from the
+/// helper's status file and the live pids; records whose owner died are cleaned away.</summary>
+public sealed partial class ContainerEngine
+{
+    /// <summary>Recomputes State and ExitCode from the helper's status file and the live pids.</summary>
+    public ContainerHandle Refresh(ContainerHandle handle)
+    {
+        var status = Store.ReadStatus(handle.Id);
+        if (status is null && !ProcessInfo.IsSame(handle.MonitorPid, handle.MonitorStartTime))
+        {
+            if (handle.Foreground)
+            {
+                // no status file: its exit went to its owner over the control socket
+                handle.State = ContainerState.Exited;
+                return handle;
+            }
+            // the monitor writes the status before it exits, yet under load a reader has seen
+            // the monitor gone and the file not there yet (about 1 in 80 stops): look again
+            // briefly before calling the exit code unknown
+            for (int i = 0; i < 10 && status is null; i++)
+            {
+                Thread.Sleep(20);
+                status = Store.ReadStatus(handle.Id);
+            }
+            handle.State = ContainerState.Exited;
+        }
+        if (status is { } s)
+        {
+            var exit = new ContainerExit(s.Kind, s.Value);
+            handle.State = ContainerState.Exited;
+            handle.ExitCode = exit.ExitCode;
+            handle.Signal = exit.Signal;
+        }
+        return handle;
+    }
+
+    /// <summary>True when nobody will ever act on this record again: its owning process is gone.</summary>
+    private static bool IsOrphaned(ContainerHandle h) =>
+        h.OwnerPid != 0 && !ProcessInfo.IsSame(h.OwnerPid, h.OwnerStartTime);
+
+    /// <summary>Removes an orphaned record. Its helper ends by itself when the owner's socket
+    /// closes; make sure, and let the monitor finish writing its exit record before the files go.</summary>
+    private void Discard(ContainerHandle h)
+    {
+        Signal(h, 9);
+        using (var monitor = PidWatch.Open(h.MonitorPid, h.MonitorStartTime))
+            monitor?.Exited(TimeSpan.FromSeconds(2));
+        Store.Delete(h);
+    }
+
+    /// <summary>This user's containers, oldest first; records of foreground or never-started
+    /// containers whose PowerShell process died are cleaned away, and so are the names of
+    /// creators that died before their container was recorded.</summary>
+    public IReadOnlyList<ContainerHandle> List()
+    {
+        Store.SweepNames();
+        var result = new List<ContainerHandle>();
+        foreach (var h in Store.LoadAll())
+        {
+            if (IsOrphaned(h))
+            {
+                Discard(h);
+                continue;
+            }
+            result.Add(Refresh(h));
+        }
+        return result;
+    }
+
+    /// <summary>One container by Id: its record alone is read (a stale one is cleaned away).</summary>
+    public ContainerHandle? FindById(string id)
+    {
+        if (id.Length == 0 || id.Any(c => !Uri.IsHexDigit(c)))
+            return null;
+        var h = Store.Load(id.ToLowerInvariant());
+        if (h is null)
+            return null;
+        if (IsOrphaned(h))
+        {
+            Discard(h);
+            return null;
+        }
+        return Refresh(h);
+    }
+
+    /// <summary>One container by name, through its name file.</summary>
+    public ContainerHandle? FindByName(string name) =>
+        ContainerSpec.IsValidName(name) && Store.IdOfName(name) is { } id && FindById(id) is { } h && h.Name == name ? h : null;
+}
