@@ -9,9 +9,9 @@
 
 int main(int argc, char **argv)
 {
-    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind", "init", "probe"};
+    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind", "init", "probe", "spare"};
     int mode = -1;
-    for (int i = 0; argc >= 2 && i < 6; i++)
+    for (int i = 0; argc >= 2 && i < 7; i++)
         if (strcmp(argv[1], modes[i]) == 0)
             mode = i;
     if (mode < 0) {
@@ -31,8 +31,13 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0);
     /* the monitor may wait as a spare and then outlive the caller's container: it holds no
      * directory of the caller's busy (every path it is given is absolute) */
-    if (mode == 0 && chdir("/") < 0)
+    if ((mode == 0 || mode == 6) && chdir("/") < 0)
         return 1;
+    /* a spare says when it is ready: the engine lists it as a spare from then on */
+    if (mode == 6) {
+        send_simple("ready", 0, 0);
+        mode = 0;
+    }
     struct plan plan;
     int rc = 1;
     if (read_plan(CTL_FD, &plan) == 0)

@@ -19,9 +19,12 @@ public abstract class ContainerTest : IDisposable
     private readonly List<int> _pastasBefore = PastaProcesses();
     private readonly HashSet<(int, string)> _helpersBefore = HelperProcesses().Select(Identity).ToHashSet();
 
-    /// <summary>Live helper processes of this user that were not there when the test began.</summary>
+    /// <summary>Live helper processes of this user that were not there when the test began, and
+    /// not this process's spares. A spare being spawned is awaited first: its process exists a
+    /// moment before it is listed as a spare.</summary>
     public List<int> NewHelperProcesses()
     {
+        UserNsContainer.Engine.Native.SpareHelpers.AwaitRefills(TimeSpan.FromSeconds(5));
         var spares = UserNsContainer.Engine.Native.SpareHelpers.Pids; // warm helpers waiting for the next container
         return HelperProcesses().Where(p => !_helpersBefore.Contains(Identity(p)) && !spares.Contains(p)).ToList();
     }
@@ -47,9 +50,6 @@ public abstract class ContainerTest : IDisposable
 
     private static HashSet<string> ScratchEntries() => Directory.EnumerateFileSystemEntries(TestHost.Scratch).ToHashSet();
 
-    /// <summary>Checks that the test left nothing behind, after removing what it did leave (so
-    /// that a failing test does not break the next): its helper processes are killed, its
-    /// state records and scratch files deleted. Then the checks fail the test if there were any.</summary>
     /// <summary>Script variables for TestHost.Run.</summary>
     protected static Dictionary<string, object?> Vars(params (string, object?)[] kv) => kv.ToDictionary(p => p.Item1, p => p.Item2);
 
@@ -113,6 +113,9 @@ public abstract class ContainerTest : IDisposable
         return found;
     }
 
+    /// <summary>Checks that the test left nothing behind, after removing what it did leave (so
+    /// that a failing test does not break the next): its helper processes are killed, its
+    /// state records and scratch files deleted. Then the checks fail the test if there were any.</summary>
     public virtual void Dispose()
     {
         foreach (var p in _spawned)

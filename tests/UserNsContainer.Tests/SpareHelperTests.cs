@@ -25,10 +25,10 @@ public sealed class SpareHelperTests : ContainerTest
         SpareHelpers.DiscardAll();
         TestHost.Run("Invoke-UserNsContainer -Command /bin/true");
         int spare = WaitForSpare();
-        // it waits for a plan, non-dumpable (its /proc files are root's), holding no directory
-        // of the caller's busy
+        // listed once ready: it waits for a plan, non-dumpable (its /proc files are root's),
+        // holding no directory of the caller's busy
         Assert.Equal("usnc-helper", File.ReadAllText($"/proc/{spare}/comm").Trim());
-        Assert.Equal(0u, UserNsContainer.Engine.Native.Libc.OwnerOf($"/proc/{spare}/fd", followLinks: false));
+        Assert.Equal(0u, Libc.OwnerOf($"/proc/{spare}/fd", followLinks: false));
         if (TestHost.Uid == 0)
             Assert.Equal("/", new DirectoryInfo($"/proc/{spare}/cwd").LinkTarget);
         else

@@ -8,7 +8,8 @@ namespace UserNsContainer.Engine.Native;
 
 /// <summary>
 /// A warm helper per stdio mode (Capture for Invoke, Detached for New): spawned after a
-/// container has started and left waiting for its plan, so the next container of this process
+/// container has started, listed once it reports "ready" (non-dumpable, working from /) and
+/// left waiting for its plan, so the next container of this process
 /// starts from a helper that already runs (posix_spawn and the helper's own start are off the
 /// start path). A spare has done nothing yet: it holds its control socket and, for Capture,
 /// its output pipes; it ends by itself when this process closes the socket (module removal,
@@ -20,6 +21,7 @@ internal static class SpareHelpers
 
     private static readonly ConcurrentDictionary<StdioMode, Spare> Spares = new();
     private static int _generation;
+    private static int _refilling;
 
     private static bool Enabled => Environment.GetEnvironmentVariable("USERNSCONTAINER_SPARE_HELPER") != "0";
 
@@ -48,33 +50,74 @@ internal static class SpareHelpers
         if (stdio == StdioMode.Inherit || !Enabled || Spares.ContainsKey(stdio))
             return;
         int generation = Volatile.Read(ref _generation);
+        Interlocked.Increment(ref _refilling);
         ThreadPool.UnsafeQueueUserWorkItem(_ =>
         {
-            Spare spare;
             try
             {
-                var (channel, helperFd) = ControlChannel.CreatePair();
-                try
-                {
-                    spare = new Spare(channel, HelperProcess.Spawn(helperFd, stdio));
-                }
-                catch
-                {
-                    channel.Dispose();
-                    throw;
-                }
-                finally
-                {
-                    HelperProcess.CloseAll(helperFd);
-                }
+                Spawn(stdio, generation);
             }
-            catch (UserNsContainerException)
+            finally
             {
-                return; // the next container spawns its own helper and reports why it cannot
+                Interlocked.Decrement(ref _refilling);
             }
-            if (generation != Volatile.Read(ref _generation) || !Spares.TryAdd(stdio, spare))
-                Close(spare, reaped: false);
         }, null);
+    }
+
+    /// <summary>Waits until no spare is being spawned (a spare's process exists a moment before
+    /// it is listed in <see cref="Pids"/>); false if one still is at the deadline.</summary>
+    public static bool AwaitRefills(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Volatile.Read(ref _refilling) > 0)
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            Thread.Sleep(5);
+        }
+        return true;
+    }
+
+    /// <summary>One spare, listed unless the spares were discarded meanwhile or another one waits.</summary>
+    private static void Spawn(StdioMode stdio, int generation)
+    {
+        Spare spare;
+        try
+        {
+            var (channel, helperFd) = ControlChannel.CreatePair();
+            try
+            {
+                spare = new Spare(channel, HelperProcess.Spawn(helperFd, stdio, "spare"));
+            }
+            catch
+            {
+                channel.Dispose();
+                throw;
+            }
+            finally
+            {
+                HelperProcess.CloseAll(helperFd);
+            }
+        }
+        catch (UserNsContainerException)
+        {
+            return; // the next container spawns its own helper and reports why it cannot
+        }
+        if (!Ready(spare) || generation != Volatile.Read(ref _generation) || !Spares.TryAdd(stdio, spare))
+            Close(spare, reaped: false);
+    }
+
+    /// <summary>True once the spare reports "ready": non-dumpable, working from /, waiting for its plan.</summary>
+    private static bool Ready(Spare spare)
+    {
+        try
+        {
+            return spare.Channel.Receive(TimeSpan.FromSeconds(10), CancellationToken.None) is ["ready", ..];
+        }
+        catch (Exception e) when (e is TimeoutException or UserNsContainerException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Ends every spare (module removal, the tests' fd and process counts).</summary>
