@@ -110,15 +110,9 @@ public sealed class LifecycleTests : ContainerTest
         using var rs = TestHost.OpenRunspace();
         var created = TestHost.Run(rs, "$c = New-UserNsContainer -Command sleep, 300; $c.Pid");
         int pid = int.Parse(created.Lines[0]);
-        using (var ps = System.Management.Automation.PowerShell.Create())
+        var (ps, _, _) = TestHost.BeginUntilOutput(rs, "'waiting'; $c | Wait-UserNsContainer");
+        using (ps)
         {
-            ps.Runspace = rs;
-            ps.AddScript("'waiting'; $c | Wait-UserNsContainer");
-            var output = new System.Management.Automation.PSDataCollection<System.Management.Automation.PSObject>();
-            var async = ps.BeginInvoke<System.Management.Automation.PSObject, System.Management.Automation.PSObject>(null, output);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (output.Count == 0 && DateTime.UtcNow < deadline)
-                System.Threading.Thread.Sleep(10);
             System.Threading.Thread.Sleep(300); // now inside Wait-UserNsContainer's poll loop
             ps.Stop();
         }

@@ -106,14 +106,8 @@ public sealed class SoakTests : ContainerTest
     private static string CtrlC()
     {
         using var rs = TestHost.OpenRunspace();
-        using var ps = System.Management.Automation.PowerShell.Create();
-        ps.Runspace = rs;
-        ps.AddScript("Invoke-UserNsContainer -Command sh, -c, 'echo up; sleep 30'");
-        var output = new System.Management.Automation.PSDataCollection<System.Management.Automation.PSObject>();
-        var run = ps.BeginInvoke<System.Management.Automation.PSObject, System.Management.Automation.PSObject>(null, output);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (output.Count == 0 && DateTime.UtcNow < deadline)
-            Thread.Sleep(5);
+        var (ps, output, run) = TestHost.BeginUntilOutput(rs, "Invoke-UserNsContainer -Command sh, -c, 'echo up; sleep 30'");
+        using var _ = ps;
         ps.Stop();
         return output.Count == 1 && run.IsCompleted && ps.InvocationStateInfo.State == System.Management.Automation.PSInvocationState.Stopped ? "stopped" : $"{output.Count} lines, {ps.InvocationStateInfo.State}";
     }

@@ -80,6 +80,22 @@ public static class TestHost
         return Run(rs, script, variables);
     }
 
+    /// <summary>Starts <paramref name="script"/> in <paramref name="rs"/> and returns once it has
+    /// written its first object (or after 10 s): for tests that stop a pipeline midway (Ctrl+C).
+    /// The caller disposes the returned PowerShell.</summary>
+    public static (PowerShell Ps, PSDataCollection<PSObject> Output, IAsyncResult Run) BeginUntilOutput(Runspace rs, string script)
+    {
+        var ps = PowerShell.Create();
+        ps.Runspace = rs;
+        ps.AddScript(script);
+        var output = new PSDataCollection<PSObject>();
+        var run = ps.BeginInvoke<PSObject, PSObject>(null, output);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (output.Count == 0 && DateTime.UtcNow < deadline)
+            System.Threading.Thread.Sleep(5);
+        return (ps, output, run);
+    }
+
     public static PsResult Run(Runspace rs, string script, IDictionary<string, object?>? variables = null)
     {
         foreach (var (k, v) in variables ?? new Dictionary<string, object?>())
