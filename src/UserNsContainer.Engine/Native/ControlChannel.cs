@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
 using System.Threading;
@@ -78,26 +79,35 @@ internal sealed unsafe class ControlChannel : IDisposable
     /// <summary>Reads one record that poll said is there; null when the helper closed its end.</summary>
     public string[]? ReadRecord()
     {
-        var buf = new byte[MaxMessage];
-        nint n;
-        int err = 0;
-        fixed (byte* p = buf)
+        // a record can be as large as MaxMessage: a pooled buffer, so that each record read is
+        // not a new large-object allocation (those are only collected with generation 2)
+        var buf = ArrayPool<byte>.Shared.Rent(MaxMessage);
+        try
         {
-            do
+            nint n;
+            int err = 0;
+            fixed (byte* p = buf)
             {
-                n = Libc.recv(_fd, p, (nuint)buf.Length, 0);
-                err = n < 0 ? Libc.Errno : 0;
+                do
+                {
+                    n = Libc.recv(_fd, p, (nuint)MaxMessage, 0);
+                    err = n < 0 ? Libc.Errno : 0;
+                }
+                while (n < 0 && err == Libc.EINTR);
             }
-            while (n < 0 && err == Libc.EINTR);
+            if (n < 0 && err == 104) // ECONNRESET: the helper is gone
+                return null;
+            if (n < 0)
+                throw new SystemCallException("recv from helper", null, err);
+            if (n == 0)
+                return null;
+            var text = Encoding.UTF8.GetString(buf, 0, (int)n);
+            return text.TrimEnd('\0').Split('\0');
         }
-        if (n < 0 && err == 104) // ECONNRESET: the helper is gone
-            return null;
-        if (n < 0)
-            throw new SystemCallException("recv from helper", null, err);
-        if (n == 0)
-            return null;
-        var text = Encoding.UTF8.GetString(buf, 0, (int)n);
-        return text.TrimEnd('\0').Split('\0');
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
     }
 
     internal static byte[] Encode(string[] fields)
