@@ -102,6 +102,7 @@ void timing_send(void);
 /* ops.c: each returns 0 or -1 with errno set; *failed_path names what failed. */
 int run_ops(struct plan *plan);
 int write_proc(pid_t pid, const char *file, const char *text);
+int write_id_maps(pid_t pid, const char *uid_map, const char *gid_map, int deny_setgroups, const char **failed);
 int open_in_root_as(const char *path, int flags);
 int open_in_root(const char *path);
 void set_newroot_fd(int fd);

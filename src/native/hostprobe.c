@@ -56,14 +56,10 @@ static int probe_overlay(void)
         _exit(overlay_child());
     }
     close(go[0]);
-    char map[64];
-    int err = 0;
-    snprintf(map, sizeof map, "0 %u 1", (unsigned)getuid());
-    if (write_proc(pid, "uid_map", map) < 0 || write_proc(pid, "setgroups", "deny") < 0)
-        err = errno;
-    snprintf(map, sizeof map, "0 %u 1", (unsigned)getgid());
-    if (err == 0 && write_proc(pid, "gid_map", map) < 0)
-        err = errno;
+    char umap[64], gmap[64];
+    snprintf(umap, sizeof umap, "0 %u 1", (unsigned)getuid());
+    snprintf(gmap, sizeof gmap, "0 %u 1", (unsigned)getgid());
+    int err = write_id_maps(pid, umap, gmap, 1, NULL) < 0 ? errno : 0;
     if (err == 0)
         write_full(go[1], "g", 1);
     close(go[1]);

@@ -74,8 +74,7 @@ static int holder_userns(const char *uid_map, const char *gid_map)
     snprintf(path, sizeof path, "/proc/%d/ns/user", holder);
     int ns = -1;
     /* setgroups deny: an ordinary caller (Test-UserNsSupport's probe) may write a gid map only after it */
-    if (write_proc(holder, "uid_map", uid_map) == 0 && write_proc(holder, "setgroups", "deny") == 0 &&
-        write_proc(holder, "gid_map", gid_map) == 0)
+    if (write_id_maps(holder, uid_map, gid_map, 1, NULL) == 0)
         ns = open(path, O_RDONLY | O_CLOEXEC);
     int saved = errno;
     close(go[1]);

@@ -90,9 +90,7 @@ int op_lock(struct op_ctx *c)
         return -1;
     if (writer == 0) {
         char b;
-        int ok = read(go[0], &b, 1) == 1 &&
-                 (strncmp(deny, "deny", 4) != 0 || write_proc(self, "setgroups", "deny") == 0) &&
-                 write_proc(self, "uid_map", umap) == 0 && write_proc(self, "gid_map", gmap) == 0;
+        int ok = read(go[0], &b, 1) == 1 && write_id_maps(self, umap, gmap, strncmp(deny, "deny", 4) == 0, NULL) == 0;
         int err = ok ? 0 : errno;
         (void)!write(done[1], &err, sizeof err);
         if (!ok)

@@ -228,9 +228,8 @@ static void exec_init(const struct plan *plan, int barrier, int endpipe, int tre
  * sends "go" with the plan, so the common start needs no round trip). -1: error sent. */
 static int write_maps(const struct plan *plan, pid_t init)
 {
-    const char *file = "setgroups";
-    if ((plan->deny_setgroups && write_proc(init, file, "deny") < 0) ||
-        write_proc(init, file = "uid_map", plan->uid_map) < 0 || write_proc(init, file = "gid_map", plan->gid_map) < 0) {
+    const char *file = "";
+    if (write_id_maps(init, plan->uid_map, plan->gid_map, plan->deny_setgroups, &file) < 0) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/%s", init, file);
         send_error(-1, "maps", path, errno, "");

@@ -143,3 +143,18 @@ int write_proc(pid_t pid, const char *file, const char *text)
     return w == len ? 0 : -1;
 }
 
+/* A user namespace's id maps, written to /proc/PID: setgroups "deny" first where asked (an
+ * ordinary user may write a gid map only after it), then uid_map, then gid_map. On failure
+ * -1, errno set and *FAILED (when not NULL) naming the file that refused. */
+int write_id_maps(pid_t pid, const char *uid_map, const char *gid_map, int deny_setgroups, const char **failed)
+{
+    const char *file = "setgroups";
+    int r = (deny_setgroups && write_proc(pid, file, "deny") < 0) || write_proc(pid, file = "uid_map", uid_map) < 0 ||
+                    write_proc(pid, file = "gid_map", gid_map) < 0
+                ? -1
+                : 0;
+    if (r < 0 && failed != NULL)
+        *failed = file;
+    return r;
+}
+

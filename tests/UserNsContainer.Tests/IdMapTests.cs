@@ -274,6 +274,22 @@ public sealed class IdMapTests : ContainerTest
         Assert.Empty(SubordinateIds.For(file, "dave", 42));
         Assert.Equal("dave:500010:65536", SubordinateIds.SuggestedLine(file, "dave", 65536)); // past every range given out
     }
+
+    /// <summary>The monitor writes the maps itself right after the clone (the one-burst start):
+    /// a map the kernel refuses there (a zero count) comes back as IdMapWriteFailed naming the
+    /// file, and the init it had cloned is killed and reaped (the leftover check).</summary>
+    [Fact]
+    public void AMapTheKernelRefusesAtTheCloneIsNamedAndLeavesNothing()
+    {
+        var spec = new ContainerSpec { Command = new[] { "/bin/true" } };
+        spec.Validate(ContainerEngine.CallerUid, ContainerEngine.CallerGid, null);
+        var plan = PlanBuilder.Settings(spec, new PlanBuilder.LaunchOptions(false, null, 0, null,
+            Maps: ($"0 {ContainerEngine.CallerUid} 0", $"0 {ContainerEngine.CallerGid} 1", ContainerEngine.CallerUid != 0)));
+        var e = Assert.ThrowsAny<UserNsContainerException>(() =>
+            ContainerSession.Launch(spec, plan, Engine.Native.StdioMode.Capture, release: new[] { new[] { "go" } }).Dispose());
+        Assert.Equal("IdMapWriteFailed", e.ErrorId);
+        Assert.Matches(@"/proc/\d+/uid_map", e.Message);
+    }
 }
 
 /// <summary>Owner of a host file, read with lstat.</summary>

@@ -169,23 +169,21 @@ internal static unsafe class HelperProcess
     /// <summary>Reaps the helper process the engine spawned (blocking).</summary>
     public static int Reap(int pid)
     {
-        int status;
-        int r;
-        do
-            r = Libc.waitpid(pid, &status, 0);
-        while (r < 0 && Libc.Errno == 4);
+        int r = WaitPid(pid, 0, out int status);
         return r < 0 ? -1 : status;
     }
 
     /// <summary>True (and reaped) when the helper the engine spawned has ended.</summary>
-    public static bool HasExited(int pid)
+    public static bool HasExited(int pid) => WaitPid(pid, 1 /* WNOHANG */, out _) != 0;
+
+    private static int WaitPid(int pid, int options, out int status)
     {
-        int status;
-        int r;
+        int s, r;
         do
-            r = Libc.waitpid(pid, &status, 1); // WNOHANG
-        while (r < 0 && Libc.Errno == 4);
-        return r != 0;
+            r = Libc.waitpid(pid, &s, options);
+        while (r < 0 && Libc.Errno == 4); // EINTR
+        status = s;
+        return r;
     }
 
     /// <summary>Starts the helper in a one-shot MODE, sends RECORDS, and returns what it sends
