@@ -100,25 +100,9 @@ public static class Scaling
         }
     }
 
-    /// <summary>Resident memory (KiB) of one container's helper processes: its monitor, its init
-    /// and the init's keeper (a spare helper waiting for the next container is not counted).</summary>
-    internal static long ContainerRssKiB(ContainerHandle h)
-    {
-        long total = Rss(h.MonitorPid) + Rss(h.Pid);
-        foreach (var d in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                var status = File.ReadAllText(Path.Combine(d, "status"));
-                if (status.StartsWith("Name:\tusnc-keeper", StringComparison.Ordinal) && Field(status, "PPid:") == h.Pid)
-                    total += Field(status, "VmRSS:");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-            {
-            }
-        }
-        return total;
-    }
+    /// <summary>Resident memory (KiB) of one container's helper processes: its monitor and its
+    /// init (a spare helper waiting for the next container is not counted).</summary>
+    internal static long ContainerRssKiB(ContainerHandle h) => Rss(h.MonitorPid) + Rss(h.Pid);
 
     private static long Rss(int pid)
     {

@@ -80,13 +80,18 @@ public sealed partial class ContainerEngine
         RunHelperOnce("hot-bind", handle, new[] { "op", "bind", bind.Source, bind.Target, flags }.Concat(PlanBuilder.ScratchMounts(handle.HostTmp)).ToArray());
     }
 
+    /// <summary>Where a helper asks the container's monitor for its namespaces, and what the
+    /// monitor must prove: the container's Id, and its pid as recorded.</summary>
+    private string[] LinkRecord(ContainerHandle handle) =>
+        new[] { "link", Store.SocketPath(handle.Id), handle.Id, handle.MonitorPid.ToString(CultureInfo.InvariantCulture) };
+
     /// <summary>A helper that acts once on a running container and reports "exit".</summary>
     private void RunHelperOnce(string mode, ContainerHandle handle, string[] op)
     {
         using var watch = PidWatch.Open(handle.Pid, handle.PidStartTime)
             ?? throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' is not running.", handle);
-        var received = HelperProcess.RunOnce(mode, new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, op, new[] { "end" } });
+        var received = HelperProcess.RunOnce(mode, new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, LinkRecord(handle), op, new[] { "end" } });
         if (received.FirstOrDefault(r => r[0] == "error") is { } error)
             throw SetupErrors.FromRecord(error, new ContainerSpec());
     }

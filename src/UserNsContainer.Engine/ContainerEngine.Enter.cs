@@ -37,6 +37,7 @@ public sealed partial class ContainerEngine
             new[] { "env" }.Concat(spec.EnvironmentBlock()).ToArray(),
         };
         plan.AddRange(SeccompProfile.Records(spec.Seccomp));
+        plan.AddRange(ResourceLimits.Records(spec.Limits));
         if (stdio == StdioMode.Inherit)
             plan.Add(new[] { "tty" });
         if (spec.WorkingDirectory is not null || joinsMnt)

@@ -40,6 +40,9 @@ public sealed partial class ContainerSpec
     /// <summary>Host paths bound in, in order.</summary>
     public List<BindMount> Binds { get; set; } = new();
 
+    /// <summary>-Limit: resource limits of the main process (RLIMIT_* number to soft and hard).</summary>
+    public Dictionary<int, ResourceLimits.Limit> Limits { get; set; } = new();
+
     /// <summary>The seccomp filter of the main process (and of processes entered later).</summary>
     public SeccompMode Seccomp { get; set; }
 

@@ -27,6 +27,13 @@ public static class IdMapWriter
     private static bool IsSelfMap(IReadOnlyList<IdMapRange> map, uint id) =>
         map.Count == 1 && map[0].HostId == id && map[0].Count == 1;
 
+    /// <summary>Whether setgroups is denied before the gid map is written: always for an ordinary
+    /// user writing directly (the kernel's condition), and whenever the map holds a single id, as
+    /// bwrap and ch-run do: with one group there is nothing to set, and a process that tries gets
+    /// EPERM rather than the EINVAL of an unmapped group (what apt and CPython expect).</summary>
+    public static bool DeniesSetgroups(IReadOnlyList<IdMapRange> gidMap, uint euid) =>
+        euid != 0 || gidMap.Sum(r => (long)r.Count) == 1;
+
     /// <summary>True when both maps can be written straight to /proc (no newuidmap): root, or
     /// an ordinary user mapping just its own ids (the gid map after denying setgroups).</summary>
     public static bool IsDirect(IReadOnlyList<IdMapRange> uidMap, IReadOnlyList<IdMapRange> gidMap, uint euid, uint egid) =>
@@ -152,8 +159,8 @@ public static class IdMapWriter
         var tool = For(kind);
         if (euid == 0 || IsSelfMap(map, ownId))
         {
-            if (euid != 0 && kind == Kind.Gid)
-                WriteProcText(pid, "setgroups", "deny"); // the kernel's condition for an unprivileged gid_map
+            if (kind == Kind.Gid && DeniesSetgroups(map, euid))
+                WriteProcText(pid, "setgroups", "deny");
             WriteProcText(pid, tool.MapFile, IdMapRange.ToProcText(map));
             return;
         }

@@ -41,8 +41,10 @@ public static class PlanBuilder
     /// <param name="Timings">The init reports how long each setup step took (USERNSCONTAINER_TIMINGS).</param>
     /// <param name="Maps">The init's maps in /proc text, for the monitor to write right after the
     /// clone (null: the engine writes them, e.g. through newuidmap), and whether setgroups must be denied first.</param>
+    /// <param name="Link">The socket in the state directory where the monitor hands the container's
+    /// outer namespaces to live binds and entered commands, and the container's Id it proves.</param>
     public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath, bool Terminal = false, bool Timings = false,
-        (string Uid, string Gid, bool DenySetgroups)? Maps = null);
+        (string Uid, string Gid, bool DenySetgroups)? Maps = null, (string Socket, string Id)? Link = null);
 
     /// <summary>What the helper needs before it clones: namespaces, launch mode, the process.</summary>
     public static List<string[]> Settings(ContainerSpec spec, LaunchOptions launch)
@@ -59,6 +61,8 @@ public static class PlanBuilder
             plan.Add(new[] { "timings" });
         if (launch.Maps is { } maps)
             plan.Add(new[] { "maps", maps.Uid, maps.Gid, maps.DenySetgroups ? "deny" : "keep" });
+        if (launch.Link is { } link)
+            plan.Add(new[] { "link-serve", link.Socket, link.Id });
         if (launch.LogPath is not null)
             plan.Add(new[] { "log", launch.LogPath, launch.LogMaxBytes.ToString(CultureInfo.InvariantCulture) });
         if (launch.StatusPath is not null)
@@ -67,6 +71,7 @@ public static class PlanBuilder
             plan.Add(Prepend("argv", spec.Command));
         plan.Add(Prepend("env", spec.EnvironmentBlock()));
         plan.AddRange(SeccompProfile.Records(spec.Seccomp));
+        plan.AddRange(ResourceLimits.Records(spec.Limits));
         if (spec.User is { } uid)
             plan.Add(new[] { "user", uid.ToString(CultureInfo.InvariantCulture), (spec.Group ?? 0).ToString(CultureInfo.InvariantCulture) });
         var cwd = spec.WorkingDirectory ?? (spec.Namespaces.HasFlag(NamespaceSet.Mnt) ? "/" : null);

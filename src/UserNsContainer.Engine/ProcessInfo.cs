@@ -29,6 +29,9 @@ public static class ProcessInfo
         return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
+    /// <summary>The parent's pid (field 4 of /proc/PID/stat), or null when the pid is gone.</summary>
+    public static int? ParentOf(int pid) => Stat(pid) is { } f && int.TryParse(f[1], out var p) ? p : null;
+
     /// <summary>True when <paramref name="pid"/> is alive and is still the process that started at <paramref name="startTime"/>.</summary>
     public static bool IsSame(int pid, ulong startTime) =>
         pid > 0 && Stat(pid) is { } f && f[0] != "Z" && ulong.TryParse(f[19], out var t) && t == startTime;

@@ -7,7 +7,7 @@ namespace UserNsContainer.Engine;
 /// exception that names the likely cause and what to change.</summary>
 internal static class SetupErrors
 {
-    private const int EPERM = 1, ENOENT = 2, E2BIG = 7, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8, ESTALE = 116, ENOTCONN = 107;
+    private const int EPERM = 1, ENOENT = 2, E2BIG = 7, EACCES = 13, EBUSY = 16, ENOTDIR = 20, EINVAL = 22, ENOSPC = 28, EROFS = 30, ELOOP = 40, EXDEV = 18, ENOEXEC = 8, ESTALE = 116, ENOTCONN = 107, ESRCH = 3;
 
     public static UserNsContainerException FromRecord(string[] rec, ContainerSpec spec)
     {
@@ -60,6 +60,11 @@ internal static class SetupErrors
         ("bind-source", ELOOP) => ("BindSourceChanged", $"The bind source '{path}' became a symlink after it was resolved; it is not followed.", null),
         ("bind-source", ESTALE) => ("BindSourceChanged", $"The bind source '{path}' was replaced after it was checked (another directory or file is there now); it is not mounted.",
             "If nobody else can change that path, try again; otherwise bind a path only you can write."),
+        ("link", EPERM) => ("ContainerRecordForged", $"The container's record does not match the monitor it names ({path}): it was changed by someone other than this module, so nothing was done to the process it names.",
+            "Remove the record (Remove-UserNsContainer -Force) and check who else can write your state directory."),
+        ("link", _) => ("ContainerNotRunning", "The container's monitor no longer answers: the container has ended.", "Get-UserNsContainer shows its state; start a new one."),
+        ("lock", _) => ("LiveBindNotLocked", $"The live bind at '{path}' would not have held against root inside the container; it was taken out again.",
+            "Add the bind when the container is created (-Bind): binds made at start are locked by the kernel (Linux 6.15 or later locks live ones too)."),
         ("bind", ENOTCONN) => ("LiveBindNotPropagated", $"The live bind at '{path}' did not reach the container: root inside made its mounts private, which cuts the way live binds travel in.",
             "Add the bind when the container is created (-Bind), or create the container again."),
         ("overlay", _) => ("OverlayUnavailable", "The kernel refused the -WriteFake overlay (overlayfs with userxattr, in the container's user namespace; Linux 5.11 or later).",

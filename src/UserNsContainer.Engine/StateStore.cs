@@ -8,7 +8,7 @@ namespace UserNsContainer.Engine;
 
 /// <summary>
 /// The per-user state directory: one JSON record per container (ID.json), the helper's
-/// exit record (ID.status), the detached container's log (ID.log), and one file per
+/// exit record (ID.status), the monitor's socket (ID.sock), the detached container's log (ID.log), and one file per
 /// name (names/NAME) so two processes cannot take the same name.
 /// </summary>
 public sealed class StateStore
@@ -77,6 +77,8 @@ public sealed class StateStore
     public string RecordPath(string id) => Path.Combine(Directory, id + ".json");
     public string StatusPath(string id) => Path.Combine(Directory, id + ".status");
     public string LogPath(string id) => Path.Combine(Directory, id + ".log");
+    /// <summary>The monitor's socket (its link to the container's outer namespaces).</summary>
+    public string SocketPath(string id) => Path.Combine(Directory, id + ".sock");
     /// <summary>pasta's log, for a container with a private network.</summary>
     public string NetworkLogPath(string id) => Path.Combine(Directory, id + ".network.log");
 
@@ -219,7 +221,7 @@ public sealed class StateStore
 
     private void DeleteFiles(string id)
     {
-        foreach (var path in new[] { StatusPath(id), StatusPath(id) + ".tmp", LogPath(id), LogPath(id) + ".1", NetworkLogPath(id), RecordPath(id) + ".tmp" })
+        foreach (var path in new[] { StatusPath(id), StatusPath(id) + ".tmp", SocketPath(id), LogPath(id), LogPath(id) + ".1", NetworkLogPath(id), RecordPath(id) + ".tmp" })
             File.Delete(path);
     }
 }

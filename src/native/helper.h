@@ -59,6 +59,17 @@ struct plan {
     char *uid_map, *gid_map;
     int deny_setgroups;
     char **join;            /* enter: namespace names, in the order to join them */
+    /* create: the socket the monitor serves its link on (link.c) and the container's Id;
+     * enter, hot-bind: the monitor to ask (link_pid: its pid, as the engine recorded it) */
+    char *link_path, *link_id;
+    int link_pid;
+    int serve_link;
+    /* the main and entered processes' resource limits (RLIMIT_*), set just before exec */
+    struct {
+        int resource;
+        unsigned long long soft, hard;
+    } rlimits[16];
+    int nrlimits;
     char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
     char **seccomp_ioctl;   /* ioctl requests refused with EPERM */
     int nops;
@@ -119,6 +130,19 @@ int recv_fd(int sock);
 int idmap_tree(const char *src, int recursive, const char *uid_map, const char *gid_map, int *ns, const char **step);
 int make_idmapped_trees(const struct op *ops, int nops, const struct record *go, int sock);
 int hot_unbind(const struct plan *plan);
+
+/* link.c: the container's outer namespaces, held by the monitor and fetched by the helper */
+struct outer_link {
+    int listen;             /* monitor: the socket it serves on */
+    int userns, mntns;      /* the init's namespaces before the lock step: the outer ones */
+    int pidfd;              /* the init */
+    pid_t init;
+};
+int link_open(struct outer_link *l, pid_t init, int with_mnt);
+int link_listen(struct outer_link *l, const char *path);
+void link_serve(const struct outer_link *l, const char *id);
+void link_close(struct outer_link *l, const char *path);
+int link_fetch(const struct plan *plan, struct outer_link *l, const char **why);
 
 /* squashfs.c: the monitor's side */
 pid_t serve_squashfs(const struct record *op, int tree_sock);

@@ -1,8 +1,8 @@
 /* Binds into a running container, and taking them out again.
  *
- * A live bind is mounted in the container's outer mount namespace, which the keeper holds
- * (see op_lock): the container's own mount tree is a slave of it, so the mount propagates
- * in, and the kernel locks what propagates into a less privileged namespace (all but the
+ * A live bind is mounted in the container's outer mount namespace, whose fd the monitor
+ * holds (link.c): the container's own mount tree is a slave of it (lock.c), so the mount
+ * propagates in, and the kernel locks what propagates into a less privileged namespace (all but the
  * root of the propagated tree: the bind is two stacked clones, see stacked()). Root inside
  * can then neither remount it read-write nor unmount it, as with binds made at start.
  * Dismounting it on the outer side propagates the unmount in. */
@@ -19,14 +19,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
-
-static int ns_fd(int pid, const char *ns)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, ns);
-    return open(path, O_RDONLY | O_CLOEXEC);
-}
 
 static int read_text(const char *path, char *buf, size_t n)
 {
@@ -48,26 +43,8 @@ static int read_proc(int pid, const char *file, char *buf, size_t n)
     return read_text(path, buf, n);
 }
 
-/* The host pid of the container's keeper: the init's child named usnc-keeper. */
-static int find_keeper(int init)
-{
-    char children[4096], comm[32];
-    snprintf(comm, sizeof comm, "task/%d/children", init);
-    if (read_proc(init, comm, children, sizeof children) < 0)
-        return -1;
-    for (char *p = children, *end; *p; p = end) {
-        long pid = strtol(p, &end, 10);
-        if (end == p)
-            break;
-        if (read_proc((int)pid, "comm", comm, sizeof comm) == 0 && strcmp(comm, "usnc-keeper\n") == 0)
-            return (int)pid;
-    }
-    errno = ESRCH;
-    return -1;
-}
-
-/* Joins the keeper's mount namespace (the container's outer one; its user namespace is
- * joined already): the container's root becomes "/". */
+/* Joins the container's outer mount namespace (its user namespace is joined already): the
+ * container's root becomes "/". */
 static int join_outer_mnt(int mntns)
 {
     if (setns(mntns, CLONE_NEWNS) < 0 || chdir("/") < 0)
@@ -79,13 +56,13 @@ static int join_outer_mnt(int mntns)
     return 0;
 }
 
-/* After joining the outer user namespace: the keeper's ids (the container root's host ids,
- * mapped to themselves there). A root caller's own id 0 may be unmapped there, and files it
- * made would be refused with EOVERFLOW. */
-static int become_keeper_ids(int keeper)
+/* After joining the outer user namespace: the container root's host ids (the init's, mapped
+ * to themselves there). A root caller's own id 0 may be unmapped there, and files it made
+ * would be refused with EOVERFLOW. */
+static int become_outer_ids(pid_t init)
 {
     char status[4096];
-    if (read_proc(keeper, "status", status, sizeof status) < 0)
+    if (read_proc(init, "status", status, sizeof status) < 0)
         return -1;
     const char *u = strstr(status, "\nUid:\t"), *g = strstr(status, "\nGid:\t");
     if (u == NULL || g == NULL) {
@@ -97,6 +74,52 @@ static int become_keeper_ids(int keeper)
     if (setgroups(0, NULL) < 0 && errno != EPERM)
         return -1;
     return setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 ? -1 : 0;
+}
+
+/* True while the init the link names runs (its pid is not reused: the monitor reaps it). */
+static int alive(const struct outer_link *l)
+{
+    return syscall(SYS_pidfd_send_signal, l->pidfd, 0, NULL, 0) == 0;
+}
+
+/* Checks, as root inside would try it, that the live bind at DST (the tree WANT) is locked:
+ * in a child that joins the container's own (nested) user and mount namespaces through the
+ * init's pidfd, unmounting it must fail with EINVAL (MNT_LOCKED; MNT_EXPIRE never unmounts
+ * on a first call), and a read-only one must refuse to become writable (EPERM). The path is
+ * resolved without following a symlink, and what is checked must be the tree mounted. */
+static int held_inside(const struct outer_link *l, const char *dst, const struct stat *want, int readonly, const char **why)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        *why = "fork for the lock check";
+        return 0;
+    }
+    if (pid == 0) {
+        char *parent = strdup(dst), *slash = parent ? strrchr(parent, '/') : NULL;
+        if (slash == NULL || setns(l->pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0)
+            _exit(10);
+        const char *base = dst + (slash - parent) + 1;
+        slash[slash == parent ? 1 : 0] = '\0';
+        struct stat st;
+        int dir = sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (dir < 0 || fchdir(dir) < 0 || fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != want->st_dev || st.st_ino != want->st_ino)
+            _exit(13);
+        if (umount2(base, MNT_EXPIRE | UMOUNT_NOFOLLOW) == 0 || errno != EINVAL)
+            _exit(11);
+        if (readonly && (sys_mount_setattr(dir, base, AT_SYMLINK_NOFOLLOW, 0, MOUNT_ATTR_RDONLY) == 0 || errno != EPERM))
+            _exit(12);
+        _exit(0);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    *why = code == 10   ? "the container's namespaces could not be joined to check the bind"
+           : code == 11 ? "root inside could unmount the live bind (not locked): it was taken out again"
+           : code == 12 ? "root inside could make the read-only live bind writable (not locked): it was taken out again"
+           : code == 13 ? "the live bind is not at its target inside the container (a symlink or another mount is in the way)"
+                        : "the lock check did not finish";
+    return code == 0;
 }
 
 struct hot {
@@ -131,7 +154,7 @@ static int stacked(int lower, int upper)
 /* The detached tree to mount: the source cloned in a private copy of the host's mount tree
  * owned by the outer user namespace (or, idmapped, made by idmap_tree while still
  * privileged over the host's filesystems), with its flags set. */
-static int source_tree(const struct plan *plan, int keeper, int userns, struct hot *h, int *tree)
+static int source_tree(const struct plan *plan, const struct outer_link *l, struct hot *h, int *tree)
 {
     const char *src = plan->ops[0].rec.fields[2], *flags = plan->ops[0].rec.fields[4];
     unsigned int recursive = has_flag(flags, 'r') ? AT_RECURSIVE : 0;
@@ -140,7 +163,7 @@ static int source_tree(const struct plan *plan, int keeper, int userns, struct h
         char umap[4096], gmap[4096];
         int ns = -1;
         h->step = "idmap";
-        if (read_proc(plan->target, "uid_map", umap, sizeof umap) < 0 || read_proc(plan->target, "gid_map", gmap, sizeof gmap) < 0)
+        if (read_proc(l->init, "uid_map", umap, sizeof umap) < 0 || read_proc(l->init, "gid_map", gmap, sizeof gmap) < 0)
             return -1;
         *tree = idmap_tree(src, recursive != 0, umap, gmap, &ns, &h->step);
         int upper = *tree < 0 ? -1 : idmap_tree(src, recursive != 0, umap, gmap, &ns, &h->step);
@@ -151,7 +174,7 @@ static int source_tree(const struct plan *plan, int keeper, int userns, struct h
     }
     h->step = "setns";
     h->path = "user (outer)";
-    if (setns(userns, CLONE_NEWUSER) < 0 || become_keeper_ids(keeper) < 0)
+    if (setns(l->userns, CLONE_NEWUSER) < 0 || become_outer_ids(l->init) < 0)
         return -1;
     h->step = "unshare";
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -192,23 +215,24 @@ int hot_bind(const struct plan *plan)
         return fail(&h);
     }
     const char *dst = plan->ops[0].rec.fields[3], *flags = plan->ops[0].rec.fields[4];
-    h.step = "keeper";
-    h.path = "usnc-keeper";
-    h.detail = "the container's outer namespaces (its keeper is gone)";
-    int keeper = find_keeper(plan->target);
-    int userns = keeper < 0 ? -1 : ns_fd(keeper, "user"), mntns = keeper < 0 ? -1 : ns_fd(keeper, "mnt");
+    struct outer_link l;
+    h.step = "link";
+    h.path = plan->link_path ? plan->link_path : "";
+    if (link_fetch(plan, &l, &h.detail) < 0)
+        return fail(&h);
     char inside[64];
-    snprintf(inside, sizeof inside, "/proc/%d/root", plan->target);
+    snprintf(inside, sizeof inside, "/proc/%d/root", (int)l.init);
     int view = open(inside, O_PATH | O_DIRECTORY | O_CLOEXEC); /* the container's own view */
-    if (userns < 0 || mntns < 0 || view < 0)
+    h.detail = "the container's root (it has ended)";
+    if (view < 0 || !alive(&l))
         return fail(&h);
     h.detail = "";
     int tree = -1;
-    if (source_tree(plan, keeper, userns, &h, &tree) < 0)
+    if (source_tree(plan, &l, &h, &tree) < 0)
         return fail(&h);
     h.step = "setns";
     h.path = "mnt (outer)";
-    if (join_outer_mnt(mntns) < 0)
+    if (join_outer_mnt(l.mntns) < 0)
         return fail(&h);
     struct stat want, got;
     h.step = "mkdir";
@@ -239,6 +263,13 @@ int hot_bind(const struct plan *plan)
         h.detail = "the bind did not reach the container: its mounts were made private inside";
         return fail(&h);
     }
+    /* and it must hold there: root inside can neither unmount it nor make it writable */
+    h.step = "lock";
+    if (!held_inside(&l, dst, &want, has_flag(flags, 'o'), &h.detail)) {
+        unmount_live(dst);
+        errno = EPERM;
+        return fail(&h);
+    }
     send_simple("started", 0, 0);
     send_simple("exit", 0, 0);
     return 0;
@@ -248,17 +279,21 @@ int hot_bind(const struct plan *plan)
  * unmounts propagate in. */
 int hot_unbind(const struct plan *plan)
 {
-    struct hot h = {.step = "keeper", .path = "usnc-keeper", .detail = ""};
+    struct hot h = {.step = "plan", .path = "", .detail = ""};
     if (plan->nops != 1 || plan->ops[0].rec.nfields != 3) {
         errno = EINVAL;
-        h.step = "plan";
         return fail(&h);
     }
     const char *dst = plan->ops[0].rec.fields[2];
-    int keeper = find_keeper(plan->target);
-    int userns = keeper < 0 ? -1 : ns_fd(keeper, "user"), mntns = keeper < 0 ? -1 : ns_fd(keeper, "mnt");
+    struct outer_link l;
+    h.step = "link";
+    h.path = plan->link_path ? plan->link_path : "";
+    if (link_fetch(plan, &l, &h.detail) < 0)
+        return fail(&h);
     h.step = "setns";
-    if (userns < 0 || mntns < 0 || setns(userns, CLONE_NEWUSER) < 0 || become_keeper_ids(keeper) < 0 || join_outer_mnt(mntns) < 0)
+    h.path = "user+mnt (outer)";
+    h.detail = "";
+    if (setns(l.userns, CLONE_NEWUSER) < 0 || become_outer_ids(l.init) < 0 || join_outer_mnt(l.mntns) < 0)
         return fail(&h);
     h.step = "umount";
     h.path = dst;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,16 +41,40 @@ static void noop_handler(int sig)
 
 /* ---- the main process ------------------------------------------------------------ */
 
+/* Every signal back to its default disposition and none blocked, through the raw system
+ * call: libc's sigaction refuses the signals it keeps for itself (32 and 33 in glibc, which
+ * its posix_spawn leaves ignored), and an ignored disposition survives exec. */
+static void default_signals(void)
+{
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long long mask;
+    } dfl = {0};
+    unsigned long long none = 0;
+    for (int sig = 1; sig <= 64; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+}
+
+/* The limits the engine gives (the caller's own, and -Limit): -1 with errno on refusal. */
+static int set_limits(const struct plan *plan)
+{
+    for (int i = 0; i < plan->nrlimits; i++) {
+        struct rlimit rl = {(rlim_t)plan->rlimits[i].soft, (rlim_t)plan->rlimits[i].hard};
+        if (setrlimit(plan->rlimits[i].resource, &rl) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The main (or an entered) process, after fork: its own session (with SLAVE, when not -1,
  * as its controlling terminal and stdio), ids, no_new_privs, cwd, seccomp, then exec. */
 void exec_main(const struct plan *plan, int errpipe, int slave)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-        signal(forwarded[i], SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    default_signals();
     const char *step = "setsid";
     if (pty_attach(slave) < 0)
         goto fail;
@@ -60,6 +85,9 @@ void exec_main(const struct plan *plan, int errpipe, int slave)
         goto fail;
     step = "setuid";
     if (plan->uid >= 0 && setresuid((uid_t)plan->uid, (uid_t)plan->uid, (uid_t)plan->uid) < 0)
+        goto fail;
+    step = "rlimit";
+    if (set_limits(plan) < 0)
         goto fail;
     step = "no_new_privs";
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -1,5 +1,5 @@
 /* The lock step: the container moves into a nested user and mount namespace, which locks
- * every mount made so far, and the map writer stays on as the keeper of the outer ones. */
+ * every mount made so far. The outer ones stay alive through the monitor's fds (link.c). */
 #include "helper.h"
 #include "ops.h"
 
@@ -9,33 +9,17 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
-
-/* The map writer stays on as the keeper of the outer user and mount namespaces: live binds
- * are mounted there and reach the container by propagation, which locks them (the kernel
- * locks mounts that propagate into a less privileged namespace). Nothing inside can reach
- * it: it is non-dumpable, its memory belongs to the outer namespace, it holds no fd. */
-static void keep_outer_namespaces(void)
-{
-    sigset_t all;
-    prctl(PR_SET_NAME, "usnc-keeper");
-    prctl(PR_SET_DUMPABLE, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sys_close_range(0, ~0U, 0);
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    for (;;)
-        pause();
-}
 
 /* Lock every mount (docs/design.md): move into a nested user and mount namespace. The mount
  * tree is copied into a less privileged namespace, so the kernel locks it: read-only stays
  * read-only and nothing can be unmounted to show what lies beneath, even for root inside.
- * The tree is made shared first, so the copy is its slave: what the keeper's side mounts
+ * The tree is made shared first, so the copy is its slave: what is mounted on the outer side
  * later (live binds) propagates in, locked as well. The outer namespace maps host ids to
  * themselves, so the nested one takes the container's own map (sent with "go"), and
  * /proc/self/uid_map inside shows the host ids. A child still in the outer namespace writes
- * it, then keeps the outer namespaces. */
+ * it and exits. */
 /* The clone flag of a namespace named in the lock operation, or 0. */
 static int ns_flag(const char *name)
 {
@@ -93,9 +77,7 @@ int op_lock(struct op_ctx *c)
         int ok = read(go[0], &b, 1) == 1 && write_id_maps(self, umap, gmap, strncmp(deny, "deny", 4) == 0, NULL) == 0;
         int err = ok ? 0 : errno;
         (void)!write(done[1], &err, sizeof err);
-        if (!ok)
-            _exit(1);
-        keep_outer_namespaces();
+        _exit(ok ? 0 : 1);
     }
     close(go[0]);
     close(done[1]);
@@ -107,7 +89,8 @@ int op_lock(struct op_ctx *c)
     if (read(done[0], &werr, sizeof werr) != sizeof werr)
         werr = EIO;
     close(done[0]);
-    /* the writer stays as the keeper; it dies with the init */
+    while (waitpid(writer, NULL, 0) < 0 && errno == EINTR)
+        ;
     if (err == 0 && werr != 0) {
         c->detail = "writing the nested namespace's id maps";
         err = werr;

@@ -247,7 +247,7 @@ int run_monitor(struct plan *plan)
     if (!(plan->clone_flags & CLONE_NEWUSER) || (plan->clone_flags & ~(unsigned long)NS_FLAGS))
         return send_error(-1, "plan", "clone", EINVAL, "namespace flags must include CLONE_NEWUSER and nothing but namespaces"), 1;
     if (pipe2(barrier, O_CLOEXEC) < 0 || pipe2(endp, O_CLOEXEC) < 0 ||
-        socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, trees) < 0)
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, trees) < 0)
         return send_error(-1, "pipe", "", errno, ""), 1;
     if (plan->detached) {
         if (pipe2(logp, O_CLOEXEC) < 0)
@@ -275,12 +275,23 @@ int run_monitor(struct plan *plan)
      * the engine's socket and runs as the caller: nothing of the same uid inside (sharing the
      * host's pid namespace) may ptrace it */
     prctl(PR_SET_DUMPABLE, 0);
+    /* the outer namespaces, while the init still is in them (it waits for the barrier) */
+    struct outer_link link = {.listen = -1, .userns = -1, .mntns = -1, .pidfd = -1};
+    if (plan->serve_link &&
+        (link_open(&link, init, (plan->clone_flags & CLONE_NEWNS) != 0) < 0 || link_listen(&link, plan->link_path) < 0)) {
+        send_error(-1, "link", plan->link_path, errno, "the monitor's socket in the state directory");
+        link_close(&link, plan->link_path);
+        kill(init, SIGKILL);
+        waitpid(init, NULL, 0);
+        return 1;
+    }
     close(barrier[0]);
     close(endp[1]);
     close(trees[1]);
     if (logp[1] >= 0)
         close(logp[1]);
     if (plan->uid_map != NULL && write_maps(plan, init) < 0) {
+        link_close(&link, plan->link_path);
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         return 1;
@@ -297,6 +308,7 @@ int run_monitor(struct plan *plan)
         relay_start(&relay, master);
     close(trees[0]);
     if (released < 0) {
+        link_close(&link, plan->link_path);
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         return 1;
@@ -308,13 +320,15 @@ int run_monitor(struct plan *plan)
     struct log_relay log = {.in = logp[0], .out = -1, .path = plan->log_path, .max = plan->log_max};
     if (plan->detached && plan->log_path)
         log_open(&log);
-    struct pollfd pfd[5] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
+    struct pollfd pfd[6] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}, {link.listen, POLLIN, 0}};
     int status = 0;
     for (;;) {
         if (master >= 0)
             relay_fds(&relay, pfd + 3);
-        if (poll(pfd, 5, -1) < 0 && errno != EINTR)
+        if (poll(pfd, 6, -1) < 0 && errno != EINTR)
             break;
+        if (pfd[5].revents & POLLIN)
+            link_serve(&link, plan->link_id);
         if (master >= 0)
             relay_pump(&relay, pfd + 3);
         if (pfd[2].revents & (POLLIN | POLLHUP))
@@ -339,6 +353,7 @@ int run_monitor(struct plan *plan)
                 break;
         }
     }
+    link_close(&link, plan->link_path); /* the container is gone: nothing more to bind into */
     if (master >= 0)
         relay_finish(&relay);
     while (pfd[2].fd >= 0 && log_pump(&log))

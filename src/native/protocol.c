@@ -229,6 +229,37 @@ static int apply_setting(struct plan *plan, const struct record *rec, const char
         *why = "more namespaces to join than there are kinds";
         return set_vector(&plan->join, rec, 0, MAX_NS);
     }
+    if (strcmp(verb, "link-serve") == 0 || strcmp(verb, "link") == 0) {
+        /* link-serve PATH ID (create); link PATH ID MONITOR (enter, hot-bind, hot-unbind) */
+        int serve = strcmp(verb, "link-serve") == 0;
+        if (rec->nfields != (serve ? 3 : 4) || *a1 != '/' || *a2 == '\0' || (!serve && parse_number(rec->fields[3], 1, INT_MAX, &v) < 0))
+            return -1;
+        free(plan->link_path);
+        free(plan->link_id);
+        plan->link_path = strdup(a1);
+        plan->link_id = strdup(a2);
+        plan->link_pid = serve ? 0 : (int)v;
+        plan->serve_link = serve;
+        return plan->link_path && plan->link_id ? 0 : -1;
+    }
+    if (strcmp(verb, "rlimit") == 0) {
+        /* rlimit RESOURCE SOFT HARD (numbers, or "inf"); one record per resource */
+        unsigned long long lim[2];
+        for (int i = 0; i < 2 && rec->nfields == 4; i++) {
+            const char *f = rec->fields[2 + i];
+            char *end;
+            errno = 0;
+            lim[i] = strcmp(f, "inf") == 0 ? ~0ULL : strtoull(f, &end, 10);
+            if (strcmp(f, "inf") != 0 && (*f < '0' || *f > '9' || *end != '\0' || errno != 0))
+                return -1;
+        }
+        if (rec->nfields != 4 || parse_number(a1, 0, 15, &v) < 0 || lim[0] > lim[1] || plan->nrlimits >= 16)
+            return -1;
+        plan->rlimits[plan->nrlimits].resource = (int)v;
+        plan->rlimits[plan->nrlimits].soft = lim[0];
+        plan->rlimits[plan->nrlimits++].hard = lim[1];
+        return 0;
+    }
     if (strcmp(verb, "target") == 0) {
         if (rec->nfields != 2 || parse_number(a1, 1, INT_MAX, &v) < 0)
             return -1;

@@ -154,6 +154,32 @@ public sealed class BindTests : ContainerTest
     }
 
     [Fact]
+    public void RootInsideKillingAndImpersonatingHelpersCannotUnlockALiveReadOnlyBind()
+    {
+        // the attack on the old keeper process: root inside kills every process it can see, and
+        // a child of the init (orphaned to it) names itself after the helper that held the
+        // outer namespaces and waits; the bind
+        // must still land in the outer namespace, locked, and the host source stay untouched
+        var d = HostDir("impostor");
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Command sh, -c, '
+                (sh -c ""echo \$\$ > /tmp/imp; echo usnc-keeper > /proc/self/comm; while :; do sleep 1; done"" &)
+                while [ ! -s /tmp/imp ]; do sleep 0.05; done; imp=$(cat /tmp/imp)
+                for p in /proc/[0-9]*; do p=${p#/proc/}; [ $p = 1 ] || [ $p = $$ ] || [ $p = $imp ] || kill -9 $p 2>/dev/null; done
+                touch /tmp/ready; exec sleep 600'
+            $c | Enter-ContainerNamespace -Command sh, -c, 'while [ ! -e /tmp/ready ]; do sleep 0.05; done'
+            $c | Mount-ContainerBind -Source $d -Target /tmp/secret -ReadOnly
+            $c | Enter-ContainerNamespace -Command sh, -c, '
+                mount -o remount,bind,rw /tmp/secret 2>/dev/null && echo remounted || echo remount-refused
+                umount -l /tmp/secret 2>/dev/null && echo unmounted || echo umount-refused
+                (echo forged > /tmp/secret/f) 2>/dev/null && echo written || echo write-refused
+                cat /tmp/secret/f'
+            $c | Remove-UserNsContainer -Force", Vars(("d", d)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "remount-refused", "umount-refused", "write-refused", "from-host" }, r.Lines);
+        Assert.Equal("from-host\n", File.ReadAllText(Path.Combine(d, "f")));
+    }
+
+    [Fact]
     public void DismountingALiveBindOverAStartTimeBindLeavesTheStartTimeBind()
     {
         var under = HostDir("under");

@@ -31,6 +31,20 @@ public sealed class IdMapTests : ContainerTest
         procText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
 
     [Fact]
+    public void SetgroupsIsDeniedWhereTheGidMapHoldsOneIdAndAllowedWithARange()
+    {
+        // as bwrap and ch-run: one group, nothing to set, and setgroups() fails with EPERM (not
+        // the EINVAL of an allowed call with an unmapped group, which apt and CPython misread);
+        // with a range (a root caller, or newgidmap) it stays allowed and works
+        var (uid, gid, _, _) = TwoRanges();
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Bind ""${probe}:/tmp/probe:ro"" -Command sh, -c, 'cat /proc/self/setgroups; /tmp/probe setgroups'
+            Invoke-UserNsContainer -UidMap $u -GidMap $g -Bind ""${probe}:/tmp/probe:ro"" -Command sh, -c, 'cat /proc/self/setgroups; /tmp/probe setgroups'",
+            Vars(("probe", Probe.Path), ("u", uid), ("g", gid)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "deny", "setgroups EPERM", "allow", "setgroups ok" }, r.Lines);
+    }
+
+    [Fact]
     public void AMultiRangeMapIsWhatTheContainerSees()
     {
         var (uid, gid, ub, gb) = TwoRanges();

@@ -92,7 +92,7 @@ public sealed class SoakTests : ContainerTest
             'init' { $c.Pid }
             default {
                 $kids = ([System.IO.File]::ReadAllText(""/proc/$($c.Pid)/task/$($c.Pid)/children"")).Trim().Split(' ')
-                [int]@($kids | Where-Object { ([System.IO.File]::ReadAllText(""/proc/$_/comm"")).Trim() -ne 'usnc-keeper' })[0]
+                [int]$kids[0]
             }
         }
         [System.Diagnostics.Process]::GetProcessById($victim).Kill()

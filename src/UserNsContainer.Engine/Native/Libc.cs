@@ -26,6 +26,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(C, SetLastError = true)]
     public static partial int posix_spawn_file_actions_init(void* actions);
+    /// <summary>struct rlimit is two rlim_t (unsigned 64-bit on Linux).</summary>
+    [LibraryImport(C, SetLastError = true)]
+    public static partial int getrlimit(int resource, ulong* rlim);
     [LibraryImport(C, SetLastError = true)]
     public static partial int posix_spawn_file_actions_destroy(void* actions);
     [LibraryImport(C, SetLastError = true)]

@@ -63,6 +63,10 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
     [Parameter]
     public SeccompMode Seccomp { get; set; }
 
+    /// <summary>Resource limits of the entered process, as for New-UserNsContainer -Limit.</summary>
+    [Parameter]
+    public Hashtable? Limit { get; set; }
+
     protected override void BeginProcessing()
     {
         if (Command is { Length: 0 } || (Command is { Length: > 0 } && string.IsNullOrEmpty(Command[0])))
@@ -105,6 +109,8 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
             Arguments.Account(Group, id => spec.Group = id, name => spec.GroupName = name);
         if (Environment is not null)
             spec.Environment = Terminating(() => Arguments.Environment(Environment));
+        if (Limit is not null)
+            spec.Limits = Terminating(() => Arguments.Limits(Limit));
         request.Process = spec;
         request.Namespaces = Namespace;
         var target = request.ContainerName is null ? $"process {request.TargetPid}" : $"{request.ContainerName} (pid {request.TargetPid})";

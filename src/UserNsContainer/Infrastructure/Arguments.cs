@@ -28,6 +28,19 @@ internal static class Arguments
         return env;
     }
 
+    /// <summary>-Limit: a hashtable of limit names (Processes, OpenFiles, ...) to a count,
+    /// 'unlimited' or @(soft, hard); checked by the engine.</summary>
+    public static Dictionary<int, UserNsContainer.Engine.ResourceLimits.Limit> Limits(Hashtable table) =>
+        UserNsContainer.Engine.ResourceLimits.Parse(table.Cast<DictionaryEntry>().Select(e =>
+            new KeyValuePair<string, object?>(e.Key?.ToString() ?? "", Unwrap(e.Value))), "Limit");
+
+    private static object? Unwrap(object? v) => v switch
+    {
+        PSObject p => Unwrap(p.BaseObject),
+        object[] a => a.Select(Unwrap).ToArray(),
+        _ => v,
+    };
+
     /// <summary>-User or -Group: a number is an id; anything else a name the container's
     /// /etc/passwd or /etc/group must define (the engine looks it up).</summary>
     public static void Account(string value, Action<uint> id, Action<string> name)

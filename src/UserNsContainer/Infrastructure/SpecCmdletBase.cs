@@ -116,6 +116,11 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Parameter]
     public SeccompMode Seccomp { get; set; }
 
+    /// <summary>Resource limits of the main process: Processes, OpenFiles, AddressSpace, CpuSeconds,
+    /// FileSize, CoreSize, LockedMemory, each a count, 'unlimited' or @(soft, hard).</summary>
+    [Parameter]
+    public Hashtable? Limit { get; set; }
+
     /// <summary>Builds the spec from the bound parameters; checks that only the engine can't make.</summary>
     protected ContainerSpec BuildSpec(string[]? defaultCommand = null)
     {
@@ -164,6 +169,8 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
             Arguments.Account(Group, id => spec.Group = id, name => spec.GroupName = name);
         if (Environment is not null)
             spec.Environment = Terminating(() => Arguments.Environment(Environment));
+        if (Limit is not null)
+            spec.Limits = Terminating(() => Arguments.Limits(Limit));
         return spec;
     }
 }

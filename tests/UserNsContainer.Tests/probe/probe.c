@@ -62,11 +62,21 @@ static void bind80(void)
     printf("bind80 %s\n", result(r));
 }
 
+/* setgroups() with the process's own gid: EPERM where setgroups is denied (a one-id gid
+ * map, as bwrap and ch-run leave it), EINVAL where it is allowed but the group unmapped */
+static void setgroups_own(void)
+{
+    gid_t g = getgid();
+    printf("setgroups %s\n", result(syscall(SYS_setgroups, 1, &g)));
+}
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "keyctl") == 0)
             keyctl_native();
+        else if (strcmp(argv[i], "setgroups") == 0)
+            setgroups_own();
         else if (strcmp(argv[i], "bind80") == 0)
             bind80();
         else if (strcmp(argv[i], "keyctl-i386") == 0)
