@@ -31,6 +31,14 @@ public sealed class BadInputTests : ContainerTest
         { "Invoke-UserNsContainer -RootFs \"/tmp`n\" -Command /bin/true", "InvalidRootFs", I },
         { "Invoke-UserNsContainer -RootFs \"$img`0\" -Command /bin/true", "InvalidRootFs", I },
         { "Invoke-UserNsContainer -Namespace user -RootFs $img -Command /bin/true", "RootFsNeedsMountNamespace", I },
+        // -Limit
+        { "Invoke-UserNsContainer -Limit @{ Bogus = 1 } -Command /bin/true", "InvalidLimitName", I },
+        { "New-UserNsContainer -Limit @{ Processes = -1 } -Command /bin/true", "InvalidLimitValue", N },
+        { "Invoke-UserNsContainer -Limit @{ OpenFiles = 'many' } -Command /bin/true", "InvalidLimitValue", I },
+        { "Invoke-UserNsContainer -Limit @{ OpenFiles = 10, 5 } -Command /bin/true", "InvalidLimitValue", I },
+        { "Invoke-UserNsContainer -Limit @{ OpenFiles = 1, 2, 3 } -Command /bin/true", "InvalidLimitValue", I },
+        { "Invoke-UserNsContainer -Limit @{ OpenFiles = 'unlimited' } -Command /bin/true", "InvalidLimitValue", I },
+        { "Enter-ContainerNamespace -Id 000000000000 -Limit @{ Bogus = 1 } -Command /bin/true", "InvalidLimitName", E },
         // -Namespace
         { "Invoke-UserNsContainer -Namespace bogus -Command /bin/true", "InvalidNamespace", I },
         { "Invoke-UserNsContainer -Namespace user, mnt2 -Command /bin/true", "InvalidNamespace", I },

@@ -74,6 +74,8 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
                 "a program to run, then its arguments, such as -Command /bin/sh, -c, 'echo hi'")));
         if (Namespace is not null)
             Terminating(() => Namespaces.Parse(Namespace));
+        if (Limit is not null)
+            Terminating(() => Arguments.Limits(Limit));
     }
 
     protected override void ProcessRecord()
