@@ -34,7 +34,7 @@ public static class HostSupport
     public static IReadOnlyList<SupportCheck> Run(string? idmapPath = null)
     {
         uint uid = ContainerEngine.CallerUid;
-        var probes = Probe(idmapPath is null ? new[] { "userns", "overlay" } : new[] { "userns", "overlay", "idmap " + idmapPath });
+        var probes = Probe(idmapPath is null ? new[] { "userns", "overlay", "fuse" } : new[] { "userns", "overlay", "fuse", "idmap " + idmapPath });
         var checks = new List<SupportCheck>
         {
             Kernel(),
@@ -49,14 +49,14 @@ public static class HostSupport
             MapTool("newuidmap", uid),
             MapTool("newgidmap", uid),
             Overlay(probes[1]),
-            SquashFs(),
+            SquashFs(probes[2]),
             PrivateNetwork(),
             Seccomp(),
             Pidfd(),
             Cgroups(),
         };
         if (idmapPath is not null)
-            checks.Add(Idmap(idmapPath, probes[2], uid));
+            checks.Add(Idmap(idmapPath, probes[3], uid));
         return checks;
     }
 
@@ -189,8 +189,9 @@ public static class HostSupport
         : new("OverlayUserxattr", CheckStatus.Warn, $"overlayfs with userxattr cannot be mounted inside a user namespace: {Error(errno)}.",
             "Linux 5.11 or later with overlayfs built in or loaded (modprobe overlay).");
 
-    /// <summary>What a SquashFS -RootFs needs: squashfuse, and /dev/fuse open to the caller.</summary>
-    private static SupportCheck SquashFs()
+    /// <summary>What a SquashFS -RootFs needs: squashfuse, /dev/fuse open to the caller, and a
+    /// FUSE mount in a user namespace, tried for real (<paramref name="errno"/>).</summary>
+    private static SupportCheck SquashFs(int errno)
     {
         var tool = IdMapWriter.FindTool("squashfuse");
         if (tool is null)
@@ -199,7 +200,10 @@ public static class HostSupport
         if (!File.Exists("/dev/fuse") || !Libc.CanReadWrite("/dev/fuse"))
             return new("SquashFS", CheckStatus.Warn, $"{tool} is installed, but /dev/fuse is {(File.Exists("/dev/fuse") ? "not open to you" : "missing")}: a SquashFS image cannot be a root.",
                 "As root: modprobe fuse, and chmod 666 /dev/fuse (its usual mode).");
-        return new("SquashFS", CheckStatus.Pass, $"{tool} and /dev/fuse are usable: SquashFS images can be roots.");
+        if (errno != 0)
+            return new("SquashFS", CheckStatus.Warn, $"{tool} and /dev/fuse are there, but a FUSE mount inside a user namespace failed: {Error(errno)}.",
+                "Linux 4.18 or later allows FUSE mounts in user namespaces; check that no security module (AppArmor, SELinux) forbids them.");
+        return new("SquashFS", CheckStatus.Pass, $"{tool} and /dev/fuse are usable, and a FUSE mount inside a user namespace worked: SquashFS images can be roots.");
     }
 
     /// <summary>What -Network Private needs: pasta, /dev/net/tun open to the caller, and a host

@@ -146,6 +146,7 @@ int link_fetch(const struct plan *plan, struct outer_link *l, const char **why);
 
 /* squashfs.c: the monitor's side */
 pid_t serve_squashfs(const struct record *op, int tree_sock);
+void fuse_options(char *buf, size_t n, int fd);
 
 /* network.c: the monitor's side of -Network Private */
 pid_t serve_network(const struct record *op, int tree_sock, pid_t init);

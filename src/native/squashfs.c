@@ -19,6 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The options of a FUSE mount served through FD and owned by the caller's own ids in its
+ * current user namespace (the host probe mounts the same way). */
+void fuse_options(char *buf, size_t n, int fd)
+{
+    snprintf(buf, n, "fd=%d,rootmode=40000,user_id=%u,group_id=%u,allow_other", fd, (unsigned)getuid(), (unsigned)getgid());
+}
+
 /* squashfs IMAGE DEV INO SQUASHFUSE (init side): the FUSE mount on the new root. */
 int op_squashfs(struct op_ctx *c)
 {
@@ -29,7 +36,9 @@ int op_squashfs(struct op_ctx *c)
     if (fuse < 0)
         return -1;
     c->detail = "fuse.squashfuse in the container's user namespace";
-    snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fuse);
+    /* the mount's owner in ids of the namespace that mounts it: the init's own (the container
+     * root's host ids, mapped to themselves there; 0 may not be mapped at all) */
+    fuse_options(opts, sizeof opts, fuse);
     int r = mount("squashfuse", NEWROOT, "fuse.squashfuse", MS_RDONLY | MS_NOSUID | MS_NODEV, opts);
     if (r == 0) {
         c->detail = "passing the connection to squashfuse";
