@@ -41,7 +41,7 @@ $web.Ports', 'Serves ./site from a web server listening on port 80 inside its ow
   Outputs = 'UserNsContainer.ContainerHandle'; OutputsText = 'With -PassThru, the started container.' }
  'Get-UserNsContainer' = @{
   Synopsis = 'Lists the current user''s containers, from any PowerShell process.'
-  Description = 'Reads the per-user state directory ($XDG_RUNTIME_DIR/usernscontainer, or /tmp/usernscontainer-UID) and returns a fresh handle per container, with State and ExitCode recomputed from the live processes. Records of foreground or never-started containers whose PowerShell process died are cleaned away.'
+  Description = 'Reads the per-user state directory ($XDG_RUNTIME_DIR/usernscontainer, else /run/usernscontainer for root or /tmp/usernscontainer-UID) and returns a fresh handle per container, with State and ExitCode recomputed from the live processes. Records of foreground or never-started containers whose PowerShell process died are cleaned away.'
   Examples = @(
    @('Get-UserNsContainer', 'Lists every container of the current user as a table.'),
    @('Get-UserNsContainer -Name build-* | Where-Object State -eq Exited | Remove-UserNsContainer', 'Removes the exited containers whose names start with build-.'))

@@ -23,6 +23,7 @@ public sealed partial class ContainerEngine
         switch (handle.State)
         {
             case ContainerState.Created:
+                HiddenDirectories.Check(bind, HiddenDirectories.For(Store), live: false, "Source");
                 if (!Sessions.ContainsKey(handle.Id))
                     throw new UserNsContainerException("ContainerOwnedElsewhere", FailureKind.InvalidOperation,
                         $"Container '{handle.Name}' was created with -NoStart by another PowerShell process (pid {handle.OwnerPid}); only that process can add to its plan.", handle);
@@ -31,6 +32,7 @@ public sealed partial class ContainerEngine
                 Store.Save(handle);
                 break;
             case ContainerState.Running:
+                HiddenDirectories.Check(bind, HiddenDirectories.For(Store), live: true, "Source");
                 HotPlug(handle, bind);
                 handle.Binds = handle.Binds.Append(bind with { Live = true }).ToArray();
                 Store.Save(handle);
@@ -91,8 +93,9 @@ public sealed partial class ContainerEngine
         using var watch = PidWatch.Open(handle.Pid, handle.PidStartTime)
             ?? throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' is not running.", handle);
+        EnsureGenuine(handle);
         var received = HelperProcess.RunOnce(mode, new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, LinkRecord(handle), op, new[] { "end" } });
         if (received.FirstOrDefault(r => r[0] == "error") is { } error)
-            throw SetupErrors.FromRecord(error, new ContainerSpec());
+            RemovingForged(handle, () => throw SetupErrors.FromRecord(error, new ContainerSpec()));
     }
 }

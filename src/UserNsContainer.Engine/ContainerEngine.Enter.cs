@@ -18,6 +18,8 @@ public sealed partial class ContainerEngine
             throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
                 $"Container '{request.ContainerName}' is not running (its init, pid {pid}, has exited{(ProcessInfo.StartTime(pid) is null ? "" : " and the pid now belongs to another process")}).",
                 request.ContainerName, "Start a new container, or look at its ExitCode with Get-UserNsContainer.");
+        if (request.Container is { } record)
+            EnsureGenuine(record);
         Entering.CheckAccess(pid, request.ContainerName);
         var joined = Entering.NamespacesToJoin(pid, request.Namespaces);
         var spec = request.Process;
@@ -38,6 +40,8 @@ public sealed partial class ContainerEngine
         };
         plan.AddRange(SeccompProfile.Records(spec.Seccomp));
         plan.AddRange(ResourceLimits.Records(spec.Limits));
+        if (request.Container is { } entered)
+            plan.Add(LinkRecord(entered));
         if (stdio == StdioMode.Inherit)
             plan.Add(new[] { "tty" });
         if (spec.WorkingDirectory is not null || joinsMnt)
@@ -47,14 +51,17 @@ public sealed partial class ContainerEngine
         plan.Add(new[] { "end" });
         Verbose($"Entering {(request.ContainerName is null ? $"process {pid}" : $"container '{request.ContainerName}'")}: joining {(joined.Length == 0 ? "no namespace (all shared)" : string.Join(", ", joined))}.");
         // "go" right behind the plan: nothing is decided between the helper's pid and the start
-        var session = ContainerSession.Launch(spec, plan, stdio, "enter", release: new[] { new[] { "go" } });
+        ContainerSession? session = null;
         try
         {
+            session = ContainerSession.Launch(spec, plan, stdio, "enter", release: new[] { new[] { "go" } });
             session.AwaitStarted();
         }
-        catch
+        catch (Exception e)
         {
-            session.Abort();
+            session?.Abort();
+            if (e is UserNsContainerException { ErrorId: "ContainerRecordForged" } && request.Container is { } forged)
+                Store.Delete(forged); // the monitor's link did not vouch for the record
             throw;
         }
         return new EnteredProcess(session, joined);

@@ -50,6 +50,11 @@ public sealed partial class ContainerEngine
     /// closes; make sure, and let the monitor finish writing its exit record before the files go.</summary>
     private void Discard(ContainerHandle h)
     {
+        if (IsForged(h))
+        {
+            Store.Delete(h); // never signal what a forged record names
+            return;
+        }
         Signal(h, 9);
         using (var monitor = PidWatch.Open(h.MonitorPid, h.MonitorStartTime))
             monitor?.Exited(TimeSpan.FromSeconds(2));
@@ -73,6 +78,45 @@ public sealed partial class ContainerEngine
             result.Add(Refresh(h));
         }
         return result;
+    }
+
+    /// <summary>True when the record names live processes that are not a container's init and
+    /// its monitor (someone other than this module wrote it). A record whose processes are gone
+    /// is not forged: nothing will be signalled through it (pids are checked with start times).</summary>
+    private static bool IsForged(ContainerHandle h) =>
+        h.MonitorPid != 0 && ProcessInfo.IsSame(h.MonitorPid, h.MonitorStartTime) && h.Pid != 0 &&
+        ProcessInfo.IsSame(h.Pid, h.PidStartTime) && !ProcessInfo.IsHelperPair(h.Pid, h.PidStartTime, h.MonitorPid, h.MonitorStartTime);
+
+    /// <summary>Before acting on a record's processes: throws ContainerRecordForged, and removes the
+    /// record, when they are not that container's (see <see cref="IsForged"/>; the helper checks
+    /// further through the monitor's link).</summary>
+    internal void EnsureGenuine(ContainerHandle h)
+    {
+        if (!IsForged(h))
+            return;
+        Store.Delete(h);
+        throw Forged(h);
+    }
+
+    private static UserNsContainerException Forged(ContainerHandle h) =>
+        new("ContainerRecordForged", FailureKind.PermissionDenied,
+            $"The record of container '{ContainerSpec.Printable(h.Name)}' names processes (init {h.Pid}, monitor {h.MonitorPid}) that are not its init and monitor: " +
+            "someone other than this module changed it. Nothing was done to them, and the record was removed.",
+            h, "Check who else can write your state directory.");
+
+    /// <summary>Runs <paramref name="act"/>; a ContainerRecordForged from the helper (the monitor's
+    /// link did not vouch for the record) removes the record too.</summary>
+    private void RemovingForged(ContainerHandle h, Action act)
+    {
+        try
+        {
+            act();
+        }
+        catch (UserNsContainerException e) when (e.ErrorId == "ContainerRecordForged")
+        {
+            Store.Delete(h);
+            throw;
+        }
     }
 
     /// <summary>One container by Id: its record alone is read (a stale one is cleaned away).</summary>

@@ -50,6 +50,9 @@ public sealed partial class ContainerEngine
     {
         var timer = PhaseTimer.StartIfEnabled();
         spec.Validate(CallerUid, CallerGid, Environment.GetEnvironmentVariable("TERM"));
+        spec.Hidden = HiddenDirectories.For(Store);
+        foreach (var b in spec.Binds)
+            HiddenDirectories.Check(b, spec.Hidden, live: false, "Bind");
         timer?.Mark("validate");
         foreach (var w in spec.Warnings)
             Warning(w);
@@ -331,6 +334,7 @@ public sealed partial class ContainerEngine
         Refresh(handle);
         if (handle.State == ContainerState.Exited)
             return;
+        EnsureGenuine(handle);
         if (grace > TimeSpan.Zero)
         {
             Verbose($"Sending SIGTERM to container '{handle.Name}' (init pid {handle.Pid}).");

@@ -86,6 +86,21 @@ public sealed partial class ContainerSpec
             Home = FindHome(callerUid);
     }
 
+    /// <summary>The caller's private directories (state, image store) on the host: masked
+    /// wherever the container would see them (HiddenDirectories).</summary>
+    internal string[] Hidden { get; set; } = Array.Empty<string>();
+
+    /// <summary>Host paths the container sees, and where: the host's root, its /tmp, every bind.</summary>
+    internal IEnumerable<(string Source, string Target)> Exposed(IEnumerable<BindMount> binds)
+    {
+        if (RootKind == RootKind.Host)
+            yield return ("/", "/");
+        if (HostTmp)
+            yield return ("/tmp", "/tmp");
+        foreach (var b in binds)
+            yield return (b.Source, b.Target);
+    }
+
     /// <summary>The caller's home (host path) and name, when -BindHome asks for it.</summary>
     private (string Path, string User)? Home { get; set; }
 

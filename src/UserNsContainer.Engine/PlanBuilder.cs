@@ -145,6 +145,9 @@ public static class PlanBuilder
         }
         foreach (var b in binds)
             plan.Add(Op("bind", new[] { b.Source, b.Target, BindFlags(b, spec.Writable) }.Concat(b.SourceIdentity?.Fields() ?? Array.Empty<string>()).ToArray()));
+        // the state directory and the image store, wherever a host path shows them
+        foreach (var hidden in HiddenDirectories.Targets(spec.Hidden, spec.Exposed(binds)))
+            plan.Add(Op("mask", hidden, "s"));
         // mount points the image lacked were made in overmounts (tmpfs over their parent
         // directory, re-exposing its entries by bind): read-only from here on
         plan.Add(Op("seal"));

@@ -36,13 +36,15 @@ public sealed class StateStore
     public string Directory { get; }
     private string NamesDirectory => Path.Combine(Directory, "names");
 
-    /// <summary>$XDG_RUNTIME_DIR/usernscontainer, else /tmp/usernscontainer-UID.</summary>
+    /// <summary>$XDG_RUNTIME_DIR/usernscontainer, else /run/usernscontainer for root (root-only
+    /// ground, no container's -HostTmp shows it), else /tmp/usernscontainer-UID.</summary>
     public static StateStore ForCurrentUser()
     {
         var over = Environment.GetEnvironmentVariable("USERNSCONTAINER_STATE_DIR");
         var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
         var dir = !string.IsNullOrEmpty(over) ? over
             : !string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg) && OwnedByMe(xdg) ? Path.Combine(xdg, "usernscontainer")
+            : Native.Libc.geteuid() == 0 ? "/run/usernscontainer"
             : $"/tmp/usernscontainer-{Native.Libc.geteuid()}";
         // checked once per process while it still exists (someone may remove it meanwhile)
         if (Verified.TryGetValue(dir, out var store) && System.IO.Directory.Exists(store.NamesDirectory))

@@ -19,12 +19,22 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* A container's namespaces are opened only once its monitor has vouched that the target is
+ * its init (link.c): a forged record cannot send a command into another process. After the
+ * files are open, the init must still be the one the monitor named (its pidfd). */
 static int open_namespaces(const struct plan *plan, int *fds, int *n)
 {
+    struct outer_link l = {.listen = -1, .userns = -1, .mntns = -1, .pidfd = -1};
+    const char *why = "";
     *n = 0;
+    if (plan->link_path != NULL && link_fetch(plan, &l, &why) < 0) {
+        send_error(-1, "link", plan->link_path, errno, why);
+        return -1;
+    }
     for (char **ns = plan->join; ns && *ns; ns++) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/ns/%s", plan->target, *ns);
@@ -35,6 +45,11 @@ static int open_namespaces(const struct plan *plan, int *fds, int *n)
         }
         (*n)++;
     }
+    if (l.pidfd >= 0 && syscall(SYS_pidfd_send_signal, l.pidfd, 0, NULL, 0) < 0) {
+        send_error(-1, "link", plan->link_path, ESRCH, "the container ended while it was being entered");
+        return -1;
+    }
+    link_close(&l, NULL);
     return 0;
 }
 

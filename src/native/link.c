@@ -177,11 +177,13 @@ int link_fetch(const struct plan *plan, struct outer_link *l, const char **why)
     char control[CMSG_SPACE(sizeof fds)];
     struct iovec iov = {text, sizeof text - 1};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
-    ssize_t n = -1;
-    if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == plan->link_pid && cred.uid == geteuid())
-        n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
-    else
-        *why = "the socket is not served by the container's monitor (its record was forged or is stale)";
+    if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid != plan->link_pid || cred.uid != geteuid()) {
+        *why = "the socket is not served by the monitor the container's record names (the record was forged)";
+        close(s);
+        errno = EPERM;
+        return -1;
+    }
+    ssize_t n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
     int saved = errno;
     close(s);
     struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
