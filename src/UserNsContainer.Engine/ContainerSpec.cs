@@ -320,14 +320,7 @@ public sealed partial class ContainerSpec
     internal static bool HasControlCharacter(string text) => text.Any(char.IsControl);
 
     /// <summary>The text with control characters shown as \n, \0 or \xNN, for a message.</summary>
-    internal static string Printable(string text) => string.Concat(text.Select(c => c switch
-    {
-        '\n' => "\\n",
-        '\0' => "\\0",
-        '\t' => "\\t",
-        _ when char.IsControl(c) => $"\\x{(int)c:x2}",
-        _ => c.ToString(),
-    }));
+    internal static string Printable(string text) => Untrusted.Escape(text);
 
     /// <summary>True when <paramref name="path"/> fits PATH_MAX (4096 bytes with its NUL).</summary>
     internal static bool FitsPathMax(string path) => Encoding.UTF8.GetByteCount(path) < 4096;

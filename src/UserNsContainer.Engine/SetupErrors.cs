@@ -13,11 +13,12 @@ internal static class SetupErrors
     {
         int step = int.TryParse(rec.Length > 1 ? rec[1] : "", out var s) ? s : -1;
         string op = rec.Length > 2 ? rec[2] : "?";
-        string path = rec.Length > 3 ? rec[3] : "";
+        // what the helper echoes (a command, a path) may come from an image: printable only
+        string path = Untrusted.Escape(rec.Length > 3 ? rec[3] : "");
         int errno = int.TryParse(rec.Length > 4 ? rec[4] : "", out var e) ? e : 0;
         if (op == "clone")
             return CloneRefused(errno);
-        string detail = rec.Length > 5 ? rec[5] : "";
+        string detail = Untrusted.Escape(rec.Length > 5 ? rec[5] : "");
         if (op == "network")
         {
             var (nid, ncause, nfix) = PastaFailure.Explain(detail, spec);

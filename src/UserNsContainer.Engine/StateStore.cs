@@ -40,16 +40,22 @@ public sealed class StateStore
     /// ground, no container's -HostTmp shows it), else /tmp/usernscontainer-UID.</summary>
     public static StateStore ForCurrentUser()
     {
-        var over = Environment.GetEnvironmentVariable("USERNSCONTAINER_STATE_DIR");
-        var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        var dir = !string.IsNullOrEmpty(over) ? over
-            : !string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg) && OwnedByMe(xdg) ? Path.Combine(xdg, "usernscontainer")
-            : Native.Libc.geteuid() == 0 ? "/run/usernscontainer"
-            : $"/tmp/usernscontainer-{Native.Libc.geteuid()}";
+        var dir = DirectoryForCurrentUser();
         // checked once per process while it still exists (someone may remove it meanwhile)
         if (Verified.TryGetValue(dir, out var store) && System.IO.Directory.Exists(store.NamesDirectory))
             return store;
         return Verified[dir] = new StateStore(dir);
+    }
+
+    /// <summary>The state directory's path (<see cref="ForCurrentUser"/>), neither made nor checked.</summary>
+    public static string DirectoryForCurrentUser()
+    {
+        var over = Environment.GetEnvironmentVariable("USERNSCONTAINER_STATE_DIR");
+        var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        return !string.IsNullOrEmpty(over) ? over
+            : !string.IsNullOrEmpty(xdg) && System.IO.Directory.Exists(xdg) && OwnedByMe(xdg) ? Path.Combine(xdg, "usernscontainer")
+            : Native.Libc.geteuid() == 0 ? "/run/usernscontainer"
+            : $"/tmp/usernscontainer-{Native.Libc.geteuid()}";
     }
 
     private static bool OwnedByMe(string path) => Native.Libc.OwnerOf(path, followLinks: false) == Native.Libc.geteuid();

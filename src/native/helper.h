@@ -151,6 +151,11 @@ void fuse_options(char *buf, size_t n, int fd);
 /* network.c: the monitor's side of -Network Private */
 pid_t serve_network(const struct record *op, int tree_sock, pid_t init);
 
+/* main.c: the state directory of the engine that started this helper (its third argument, ""
+ * when none): shown in /proc/PID/cmdline so that the processes of one state directory can be
+ * told from another's (a test run counts only its own); never used to find anything */
+extern const char *helper_owner;
+
 /* monitor.c */
 int run_monitor(struct plan *plan);
 

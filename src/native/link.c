@@ -69,8 +69,10 @@ int link_listen(struct outer_link *l, const char *path)
     struct sockaddr_un sa;
     int dir = -1;
     int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    mode_t mask = umask(0177); /* 0600, as every file of the state directory */
     int ok = s >= 0 && link_address(path, &sa, &dir) == 0 && bind(s, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(s, 16) == 0;
     int saved = errno;
+    umask(mask);
     if (dir >= 0)
         close(dir);
     if (!ok) {

@@ -7,8 +7,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+const char *helper_owner = "";
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3)
+        helper_owner = argv[2];
     static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind", "init", "probe", "spare"};
     int mode = -1;
     for (int i = 0; argc >= 2 && i < 7; i++)

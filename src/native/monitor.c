@@ -214,7 +214,7 @@ static void exec_init(const struct plan *plan, int barrier, int endpipe, int tre
         send_error(-1, "exec-init", "", errno, "placing the init's fds");
         _exit(125);
     }
-    char *argv[] = {"usnc-helper", "init", NULL}, *envp[] = {NULL};
+    char *argv[] = {"usnc-helper", "init", (char *)helper_owner, NULL}, *envp[] = {NULL};
     if (keep_caps_across_exec() < 0) {
         send_error(-1, "exec-init", "capabilities", errno, "");
         _exit(125);

@@ -172,8 +172,10 @@ static int op_mask(struct op_ctx *c)
     struct stat st;
     c->path = arg(c->op, 0);
     int fd = open_in_root(c->path);
+    /* optional: a path that is missing, or that the setup (root of the outer namespace, as
+     * strong as anything inside will be) may not reach, needs no mask */
     if (fd < 0)
-        return errno == ENOENT && has_flag(arg(c->op, 1), 's') ? 0 : -1;
+        return (errno == ENOENT || errno == EACCES) && has_flag(arg(c->op, 1), 's') ? 0 : -1;
     int r = fstat(fd, &st) < 0 ? -1 : fd_path(target, sizeof target, fd), null = -1;
     if (r == 0 && S_ISDIR(st.st_mode))
         r = mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k");

@@ -182,7 +182,10 @@ public abstract class ContainerTest : IDisposable
     public static HashSet<string> HostMounts() =>
         File.ReadAllLines("/proc/self/mountinfo").Select(l => string.Join(' ', l.Split(' ').Take(5))).ToHashSet();
 
-    /// <summary>Live usnc-helper processes (monitors and inits) of this user.</summary>
+    /// <summary>Live usnc-helper processes (monitors, inits, entering helpers) of this test run:
+    /// those whose third argument is this run's state directory (the engine passes it to every
+    /// helper, and the monitor to the init). Containers of this user made by anyone else (their
+    /// own state directory) are never counted, let alone killed.</summary>
     public static List<int> HelperProcesses()
     {
         var found = new List<int>();
@@ -196,7 +199,8 @@ public abstract class ContainerTest : IDisposable
                 if (!status.StartsWith("Name:\tusnc-helper", StringComparison.Ordinal) || status.Contains("State:\tZ"))
                     continue;
                 var uidLine = status.Split('\n').First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
-                if (uidLine.Split('\t')[1] == TestHost.Uid.ToString())
+                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (uidLine.Split('\t')[1] == TestHost.Uid.ToString() && argv.Length > 2 && argv[2] == TestHost.StateDir)
                     found.Add(pid);
             }
             catch (IOException) { }

@@ -180,9 +180,17 @@ public sealed class SecurityTests : ContainerTest
     public void TheDefaultSeccompFilterRefusesKeyctlOnEveryAbiAndTiocstiWithHighBits()
     {
         var r = TestHost.Run(@"$c = New-UserNsContainer -Name sec-seccomp -NoStart; $c.Seccomp.ToString(); $c | Remove-UserNsContainer -Force
-            Invoke-UserNsContainer -Bind ""${probe}:/tmp/probe:ro"" -Command sh, -c, 'grep ^Seccomp: /proc/self/status; /tmp/probe keyctl keyctl-i386 tiocsti x'", Vars(("probe", Probe.Path)));
+            Invoke-UserNsContainer -Bind ""${probe}:/tmp/probe:ro"" -Command sh, -c, 'grep ^Seccomp: /proc/self/status; /tmp/probe keyctl tiocsti x'", Vars(("probe", Probe.Path)));
         Assert.True(r.Succeeded, string.Join("\n", r.Errors));
-        Assert.Equal(new[] { "Default", "Seccomp:\t2", "keyctl EPERM", "keyctl-i386 EPERM", "tiocsti EPERM EPERM" }, r.Lines);
+        Assert.Equal(new[] { "Default", "Seccomp:\t2", "keyctl EPERM", "tiocsti EPERM EPERM" }, r.Lines);
+    }
+
+    [I386Fact]
+    public void TheDefaultSeccompFilterRefusesKeyctlThroughTheI386Abi()
+    {
+        var r = TestHost.Run(@"Invoke-UserNsContainer -Bind ""${probe}:/tmp/probe:ro"" -Command /tmp/probe, keyctl-i386", Vars(("probe", Probe.Path)));
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "keyctl-i386 EPERM" }, r.Lines);
     }
 
     [Fact]
@@ -285,5 +293,25 @@ public sealed class SecurityTests : ContainerTest
         var err = p.StandardError.ReadToEnd();
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {err}");
+    }
+}
+
+/// <summary>Runs where the i386 system call ABI (int 0x80) works on the host itself: some virtual
+/// machines fault on it outside any container (the probe dies with SIGSEGV), and there is then
+/// no i386 path for a filter to close.</summary>
+public sealed class I386FactAttribute : FactAttribute
+{
+    public I386FactAttribute()
+    {
+        if (!System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.Equals(System.Runtime.InteropServices.Architecture.X64))
+        {
+            Skip = "the i386 ABI exists only on x86_64";
+            return;
+        }
+        using var p = Process.Start(new ProcessStartInfo(Probe.Path, "keyctl-i386") { RedirectStandardOutput = true })!;
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            Skip = $"int 0x80 fails on this host outside any container (the probe ended with {p.ExitCode}; 139 is SIGSEGV): this machine has no i386 system calls to filter";
     }
 }

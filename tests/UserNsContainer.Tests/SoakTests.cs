@@ -67,14 +67,25 @@ public sealed class SoakTests : ContainerTest
     private static string[] TmpEntries() => TestHost.ModuleTmpEntries();
 
     /// <summary>Distinct user namespaces among the processes this user can see.</summary>
+    /// <summary>User namespaces held by this test process, this run's helpers and their
+    /// descendants (the containers' processes); other containers of this user (a bystander
+    /// started meanwhile) are not this run's to count.</summary>
     private static int UserNamespaces()
     {
         var seen = new HashSet<string>();
+        var ours = HelperProcesses().Append(Environment.ProcessId).ToHashSet();
+        bool Ours(int pid)
+        {
+            for (int depth = 0; depth < 32 && pid > 1; depth++, pid = Engine.ProcessInfo.ParentOf(pid) ?? 0)
+                if (ours.Contains(pid))
+                    return true;
+            return false;
+        }
         foreach (var d in Directory.EnumerateDirectories("/proc"))
         {
             try
             {
-                if (int.TryParse(Path.GetFileName(d), out _) && new FileInfo(Path.Combine(d, "ns", "user")).LinkTarget is { } ns)
+                if (int.TryParse(Path.GetFileName(d), out var pid) && Ours(pid) && new FileInfo(Path.Combine(d, "ns", "user")).LinkTarget is { } ns)
                     seen.Add(ns);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

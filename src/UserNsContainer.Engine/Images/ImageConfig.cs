@@ -22,7 +22,7 @@ public sealed record ImageConfig
     public override string ToString()
     {
         var command = (Entrypoint ?? Array.Empty<string>()).Concat(Cmd ?? Array.Empty<string>()).ToArray();
-        return $"Cmd: {(command.Length > 0 ? string.Join(' ', command) : "(none)")}; WorkingDir: {WorkingDir ?? "/"}; User: {User ?? "root"}; Env: {Env.Length} variables";
+        return $"Cmd: {(command.Length > 0 ? Untrusted.Join(command) : "(none)")}; WorkingDir: {Untrusted.Escape(WorkingDir ?? "/")}; User: {Untrusted.Escape(User ?? "root")}; Env: {Env.Length} variables";
     }
 
     /// <summary>Reads an OCI (or Docker v2) image configuration blob.</summary>

@@ -70,7 +70,9 @@ internal static class Tools
     }
 
     /// <summary>The last non-empty line, with logrus' time="..." level=... msg="..." unwrapped.</summary>
-    public static string LastLine(string text)
+    public static string LastLine(string text) => Untrusted.Escape(LastLineRaw(text));
+
+    private static string LastLineRaw(string text)
     {
         var line = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "(no message)";
         var msg = line.IndexOf("msg=\"", StringComparison.Ordinal);

@@ -132,9 +132,10 @@ internal static unsafe class HelperProcess
     {
         var path = Marshal.StringToCoTaskMemUTF8(helper);
         var arg1 = Marshal.StringToCoTaskMemUTF8(mode);
+        var arg2 = Marshal.StringToCoTaskMemUTF8(StateStore.DirectoryForCurrentUser());
         try
         {
-            var argv = stackalloc byte*[3] { (byte*)path, (byte*)arg1, null };
+            var argv = stackalloc byte*[4] { (byte*)path, (byte*)arg1, (byte*)arg2, null };
             var envp = stackalloc byte*[1] { null };
             return Libc.posix_spawn(pid, (byte*)path, actions, attr, argv, envp);
         }
@@ -142,6 +143,7 @@ internal static unsafe class HelperProcess
         {
             Marshal.FreeCoTaskMem(path);
             Marshal.FreeCoTaskMem(arg1);
+            Marshal.FreeCoTaskMem(arg2);
         }
     }
 
