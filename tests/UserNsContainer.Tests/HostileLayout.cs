@@ -16,7 +16,8 @@ namespace UserNsContainer.Tests;
 /// </summary>
 public static class HostileLayout
 {
-    public static string Write(string dir, string tag, bool hardLinkToShadow)
+    /// <param name="config">The image configuration's "config" object (default: Cmd /bin/sh).</param>
+    public static string Write(string dir, string tag, bool hardLinkToShadow, object? config = null)
     {
         var tar = new MemoryStream();
         using (var w = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
@@ -59,7 +60,7 @@ public static class HostileLayout
         var (configDigest, configSize) = Blob(JsonSerializer.SerializeToUtf8Bytes(new
         {
             architecture = OciImageFixture.Arch, os = "linux",
-            config = new { Cmd = new[] { "/bin/sh" } },
+            config = config ?? new { Cmd = new[] { "/bin/sh" } },
             rootfs = new { type = "layers", diff_ids = new[] { diffId } },
         }));
         var (manifestDigest, manifestSize) = Blob(JsonSerializer.SerializeToUtf8Bytes(new

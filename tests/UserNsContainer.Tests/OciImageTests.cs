@@ -299,4 +299,30 @@ public sealed class OciImageTests : ContainerTest, IClassFixture<OciImageFixture
         Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(_store));
         Assert.Empty(TmpEntries());
     }
+
+    [ImageFact]
+    public void EscapeSequencesInAnImagesConfigReachNoTerminal()
+    {
+        // an image author's config: a title-setting OSC in the entrypoint, a clear-screen CSI as
+        // the working directory, a colour in a variable; shown by pwsh's views and messages
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var layout = HostileLayout.Write(Path.Combine(TestHost.Scratch, "escapes-" + tag), tag, hardLinkToShadow: false,
+            new { Entrypoint = new[] { "/bin/\u001b]0;pwned\u0007sh" }, WorkingDir = "/\u001b[2J", Env = new[] { "COLOUR=\u001b[31mred" } });
+        var imported = Run("(Import-ContainerImage \"oci:${layout}:latest\").Reference", ("layout", layout));
+        Assert.True(imported.Succeeded, Errors(imported));
+        var reference = imported.Lines.Single();
+        var (output, errors, _) = RealPwsh.Run($$"""
+            Import-Module '{{TestHost.ModuleManifest}}'
+            Get-ContainerImage | Format-List | Out-String -Width 300
+            Get-ContainerImage | Format-Table | Out-String -Width 300
+            try { New-UserNsContainer -Image {{reference}} -NoStart -ErrorAction Stop } catch { $_.Exception.Message }
+            """, ("USERNSCONTAINER_IMAGE_DIR", _store));
+        var all = output + errors;
+        Assert.DoesNotContain('\u001b', all);
+        Assert.DoesNotContain('\u0007', all);
+        Assert.Contains("/bin/\\x1b]0;pwned\\x07sh", output);
+        Assert.Contains("/\\x1b[2J", output);
+        Assert.Contains("COLOUR=\\x1b[31mred", output);
+        Assert.Contains(reference.Split(':')[0], output);
+    }
 }
