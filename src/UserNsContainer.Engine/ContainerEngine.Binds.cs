@@ -94,7 +94,8 @@ public sealed partial class ContainerEngine
             ?? throw new UserNsContainerException("ContainerNotRunning", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' is not running.", handle);
         EnsureGenuine(handle);
-        var received = HelperProcess.RunOnce(mode, new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, LinkRecord(handle), op, new[] { "end" } });
+        var received = HelperProcess.RunOnce(mode, new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, LinkRecord(handle) }
+            .Concat(PlanBuilder.FaultRecords()).Append(op).Append(new[] { "end" }));
         if (received.FirstOrDefault(r => r[0] == "error") is { } error)
             RemovingForged(handle, () => throw SetupErrors.FromRecord(error, new ContainerSpec()));
     }

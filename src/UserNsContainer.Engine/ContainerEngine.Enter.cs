@@ -42,6 +42,7 @@ public sealed partial class ContainerEngine
         plan.AddRange(ResourceLimits.Records(spec.Limits));
         if (request.Container is { } entered)
             plan.Add(LinkRecord(entered));
+        plan.AddRange(PlanBuilder.FaultRecords());
         if (stdio == StdioMode.Inherit)
             plan.Add(new[] { "tty" });
         if (spec.WorkingDirectory is not null || joinsMnt)

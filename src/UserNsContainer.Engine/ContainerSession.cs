@@ -17,6 +17,16 @@ public sealed record ContainerExit(string Kind, int Value)
     /// <summary>Shell convention: the exit code, 128+N for signal N, 125 for a failed setup.</summary>
     public int ExitCode => Kind switch { "exited" => Value, "signaled" => 128 + Value, _ => 125 };
     public int? Signal => Kind == "signaled" ? Value : null;
+    /// <summary>The container's monitor ended without reporting how the command ended.</summary>
+    public bool Lost => Kind == "lost";
+
+    internal string Describe() => Kind switch
+    {
+        "exited" => $"exit code {Value}",
+        "signaled" => $"signal {Value}",
+        "lost" => "its monitor ended without a report",
+        _ => "setup failed",
+    };
 
     internal static ContainerExit FromRecord(string[] rec) =>
         new((rec.Length > 1 ? rec[1] : "2") switch { "0" => "exited", "1" => "signaled", _ => "failed" },
@@ -150,13 +160,28 @@ internal sealed class ContainerSession : IDisposable
         }
         if (rec is null)
             throw new UserNsContainerException("HelperDied", FailureKind.InvalidOperation,
-                "The helper ended without reporting why.", InitPid);
+                $"The container's helper ended {Phase(verb)}, without reporting why (it was killed, or crashed).", InitPid,
+                "Nothing of the container is left; run the command again.");
         if (rec[0] == "error")
         {
             var failure = SetupErrors.FromRecord(rec, Spec);
-            if (_channel.Receive(TimeSpan.FromSeconds(5), CancellationToken.None) is { } next && next[0] == "exit")
-                Exit = ContainerExit.FromRecord(next);
+            try
+            {
+                if (_channel.Receive(TimeSpan.FromSeconds(5), CancellationToken.None) is { } next && next[0] == "exit")
+                    Exit = ContainerExit.FromRecord(next);
+            }
+            catch (TimeoutException)
+            {
+                // the error said why; the helper is ended by Abort
+            }
             throw failure;
+        }
+        if (rec[0] == "exit" && verb == "started")
+        {
+            Exit = ContainerExit.FromRecord(rec);
+            throw new UserNsContainerException("SetupInterrupted", FailureKind.OperationStopped,
+                $"The container ended {Phase(verb)} ({Exit.Describe()}), before its command started: its init was killed or ended during setup.", InitPid,
+                "Nothing of the container is left; run the command again.");
         }
         if (rec[0] == "timings" && verb == "started")
         {
@@ -168,6 +193,14 @@ internal sealed class ContainerSession : IDisposable
                 $"The helper sent '{rec[0]}' where '{verb}' was expected.", InitPid);
         return rec;
     }
+
+    /// <summary>Where the start was when the engine waited for <paramref name="verb"/>.</summary>
+    private static string Phase(string verb) => verb switch
+    {
+        "pid" => "before it made the container's namespaces (step: clone)",
+        "started" => "during the container's setup (step: mounts, pivot_root and exec of the command)",
+        _ => $"before it reported '{verb}'",
+    };
 
     /// <summary>Streams a foreground container's output until it exits, on the calling
     /// thread: one poll over stdout, stderr and the control socket, lines yielded as they
@@ -203,7 +236,7 @@ internal sealed class ContainerSession : IDisposable
                 {
                     var rec = _channel.ReadRecord();
                     if (rec is null)
-                        Exit ??= new ContainerExit("failed", 0);
+                        Exit ??= new ContainerExit("lost", 0); // the monitor died: no exit record
                     else if (rec[0] == "exit")
                         Exit = ContainerExit.FromRecord(rec);
                     continue;

@@ -46,6 +46,15 @@ public static class PlanBuilder
     public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath, bool Terminal = false, bool Timings = false,
         (string Uid, string Gid, bool DenySetgroups)? Maps = null, (string Socket, string Id)? Link = null);
 
+    /// <summary>Tests only: USERNSCONTAINER_FAULT=WHO@STEP has the helper's process WHO (monitor,
+    /// init, main, enter, bind) end abruptly at STEP, to show that every wait ends (fault.c).</summary>
+    public static IEnumerable<string[]> FaultRecords()
+    {
+        var fault = Environment.GetEnvironmentVariable("USERNSCONTAINER_FAULT");
+        if (fault?.Split('@') is [{ Length: > 0 } who, { Length: > 0 } step])
+            yield return new[] { "fault", who, step };
+    }
+
     /// <summary>What the helper needs before it clones: namespaces, launch mode, the process.</summary>
     public static List<string[]> Settings(ContainerSpec spec, LaunchOptions launch)
     {
@@ -72,6 +81,7 @@ public static class PlanBuilder
         plan.Add(Prepend("env", spec.EnvironmentBlock()));
         plan.AddRange(SeccompProfile.Records(spec.Seccomp));
         plan.AddRange(ResourceLimits.Records(spec.Limits));
+        plan.AddRange(FaultRecords());
         if (spec.User is { } uid)
             plan.Add(new[] { "user", uid.ToString(CultureInfo.InvariantCulture), (spec.Group ?? 0).ToString(CultureInfo.InvariantCulture) });
         var cwd = spec.WorkingDirectory ?? (spec.Namespaces.HasFlag(NamespaceSet.Mnt) ? "/" : null);

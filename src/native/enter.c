@@ -184,6 +184,7 @@ int run_enter(struct plan *plan)
     }
     if (open_namespaces(plan, fds, &n) < 0 || join_namespaces(plan, fds, n) < 0)
         return 1;
+    fault_point(plan, "enter", "join");
     for (int i = 0; i < n; i++)
         close(fds[i]);
     /* after joining mnt: the container's own devpts */
@@ -225,6 +226,7 @@ int run_enter(struct plan *plan)
         send_simple("exit", 2, 0);
         return 127;
     }
+    fault_point(plan, "enter", "started");
     send_simple("started", child, 0);
     int status = wait_command(child, master);
     int kind = WIFSIGNALED(status) ? 1 : 0, value = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);

@@ -70,6 +70,7 @@ struct plan {
         unsigned long long soft, hard;
     } rlimits[16];
     int nrlimits;
+    char *fault_who, *fault_step; /* tests only: fault.c */
     char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
     char **seccomp_ioctl;   /* ioctl requests refused with EPERM */
     int nops;
@@ -155,6 +156,9 @@ pid_t serve_network(const struct record *op, int tree_sock, pid_t init);
  * when none): shown in /proc/PID/cmdline so that the processes of one state directory can be
  * told from another's (a test run counts only its own); never used to find anything */
 extern const char *helper_owner;
+
+/* fault.c: tests only; WHO is monitor, init, main, enter or bind */
+void fault_point(const struct plan *plan, const char *who, const char *step);
 
 /* monitor.c */
 int run_monitor(struct plan *plan);

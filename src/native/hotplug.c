@@ -220,6 +220,7 @@ int hot_bind(const struct plan *plan)
     h.path = plan->link_path ? plan->link_path : "";
     if (link_fetch(plan, &l, &h.detail) < 0)
         return fail(&h);
+    fault_point(plan, "bind", "link");
     char inside[64];
     snprintf(inside, sizeof inside, "/proc/%d/root", (int)l.init);
     int view = open(inside, O_PATH | O_DIRECTORY | O_CLOEXEC); /* the container's own view */
@@ -251,6 +252,7 @@ int hot_bind(const struct plan *plan)
     h.detail = "";
     if (sys_move_mount(tree, "", tfd, "", MOVE_F_EMPTY | MOVE_T_EMPTY) < 0)
         return fail(&h);
+    fault_point(plan, "bind", "mount");
     h.step = "overmount";
     if (attach_overmount() < 0)
         return fail(&h);

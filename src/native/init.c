@@ -101,6 +101,7 @@ void exec_main(const struct plan *plan, int errpipe, int slave)
         sys_close_range(3, (unsigned)errpipe - 1, 0);
     sys_close_range((unsigned)errpipe + 1, ~0U, 0);
     environ = plan->envp;
+    fault_point(plan, "main", "exec");
     step = "exec";
     execvp(plan->argv[0], plan->argv);
 fail:
@@ -262,6 +263,7 @@ void run_init(void)
     close(INIT_BARRIER_FD);
     if (plan->envp == NULL)
         plan->envp = calloc(1, sizeof(char *));
+    fault_point(plan, "init", "barrier");
     become_root(plan);
     timing_mark("root");
     if (!(plan->clone_flags & CLONE_NEWPID))
@@ -271,6 +273,7 @@ void run_init(void)
         send_error(-1, "make-private", "/", errno, "");
         goto out;
     }
+    fault_point(plan, "init", "setup");
     if (run_ops(plan) < 0) {
         end.value = errno;
         goto out;
@@ -296,6 +299,7 @@ void run_init(void)
         goto out;
     }
     timing_mark("main");
+    fault_point(plan, "init", "main");
     if (master >= 0) {
         /* the relay is the monitor's, outside: nothing of the pty stays here */
         send_fd(plan->tree_sock, master);

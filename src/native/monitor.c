@@ -271,6 +271,7 @@ int run_monitor(struct plan *plan)
     }
     if (init == 0)
         exec_init(plan, barrier[0], endp[1], trees[1], logp[1], &set);
+    fault_point(plan, "monitor", "clone");
     /* the clone took its copy dumpable (the engine still writes its maps); the monitor holds
      * the engine's socket and runs as the caller: nothing of the same uid inside (sharing the
      * host's pid namespace) may ptrace it */
@@ -297,7 +298,10 @@ int run_monitor(struct plan *plan)
         return 1;
     }
     send_simple("pid", init, getpid());
+    fault_point(plan, "monitor", "pid");
     int released = release_on_go(plan, barrier[1], trees[0]);
+    if (released == 0)
+        fault_point(plan, "monitor", "go");
     /* a SquashFS root: the init mounts it and sends the FUSE connection; serve it at once */
     pid_t squashfuse = released == 0 && squashfs_op.nfields == 6 ? serve_squashfs(&squashfs_op, trees[0]) : -1;
     /* -Network Private: after the lock step the init asks for pasta on its new namespace */
@@ -327,6 +331,7 @@ int run_monitor(struct plan *plan)
             relay_fds(&relay, pfd + 3);
         if (poll(pfd, 6, -1) < 0 && errno != EINTR)
             break;
+        fault_point(plan, "monitor", "running");
         if (pfd[5].revents & POLLIN)
             link_serve(&link, plan->link_id);
         if (master >= 0)

@@ -242,6 +242,16 @@ static int apply_setting(struct plan *plan, const struct record *rec, const char
         plan->serve_link = serve;
         return plan->link_path && plan->link_id ? 0 : -1;
     }
+    if (strcmp(verb, "fault") == 0) {
+        /* fault WHO STEP (tests only) */
+        if (rec->nfields != 3)
+            return -1;
+        free(plan->fault_who);
+        free(plan->fault_step);
+        plan->fault_who = strdup(a1);
+        plan->fault_step = strdup(a2);
+        return 0;
+    }
     if (strcmp(verb, "rlimit") == 0) {
         /* rlimit RESOURCE SOFT HARD (numbers, or "inf"); one record per resource */
         unsigned long long lim[2];

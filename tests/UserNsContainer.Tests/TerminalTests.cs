@@ -137,4 +137,27 @@ public sealed class TerminalTests : ContainerTest
         Assert.Contains("/dev/pts/0", output); // the container's own devpts, not the caller's pty
         Assert.Contains("in-a-terminal", output);
     }
+
+    [Theory]
+    [InlineData("", "-WorkingDirectory /nonexistent", "WorkingDirectoryUnusable")]
+    [InlineData("", "-Command /nonexistent/usnc-program", "CommandNotFound")]
+    [InlineData("init@setup", "", "SetupInterrupted")]
+    [InlineData("init@main", "", "SetupInterrupted")]
+    [InlineData("monitor@go", "", "HelperDied")]
+    [InlineData("monitor@running", "", "HelperDied")]
+    public void WithATerminalAFailedOrKilledStartEndsWithItsErrorAndTheTerminalBack(string fault, string args, string errorId)
+    {
+        // the init sends the pty to the monitor over a socket that must report its end: one
+        // run hung for 726 s when exec or chdir failed and the monitor waited for a pty that
+        // never came
+        using var p = OnATerminal(
+            $"$env:USERNSCONTAINER_FAULT = '{fault}'; $s = [Diagnostics.Stopwatch]::StartNew()\n" +
+            $"try {{ Invoke-UserNsContainer -Interactive {args} -ErrorAction Stop }} catch {{ 'error=' + $_.FullyQualifiedErrorId.Split(',')[0] }}\n" +
+            "'seconds=' + [int]$s.Elapsed.TotalSeconds",
+            "", "stty -a | grep -o ' -\\?icanon'");
+        var output = Finish(p);
+        Assert.Contains("error=" + errorId, output);
+        Assert.Matches("seconds=[0-4]\\b", output);
+        Assert.Contains(" icanon", output); // the caller's line discipline is back
+    }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -206,8 +207,26 @@ internal static unsafe class HelperProcess
         try
         {
             channel.SendAll(records);
-            while (channel.Receive(TimeSpan.FromSeconds(30), System.Threading.CancellationToken.None) is { } rec)
+            while (true)
             {
+                string[]? rec;
+                try
+                {
+                    rec = channel.Receive(TimeSpan.FromSeconds(30), System.Threading.CancellationToken.None);
+                }
+                catch (TimeoutException)
+                {
+                    Libc.Kill(spawned.Pid, 9);
+                    throw new UserNsContainerException("HelperTimeout", FailureKind.OperationTimeout,
+                        $"The helper ({mode}) did not finish within 30 s; it was ended.", mode);
+                }
+                if (rec is null)
+                {
+                    if (!received.Any(r => r[0] == "error"))
+                        throw new UserNsContainerException("HelperDied", FailureKind.InvalidOperation,
+                            $"The helper ({mode}) ended before it reported how the step went (it was killed, or crashed); nothing it began is left in the container.", mode);
+                    break;
+                }
                 received.Add(rec);
                 if (rec[0] == "exit")
                     break;

@@ -26,6 +26,8 @@ internal static unsafe partial class Libc
 
     [LibraryImport(C, SetLastError = true)]
     public static partial int posix_spawn_file_actions_init(void* actions);
+    [LibraryImport(C, EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
     /// <summary>struct rlimit is two rlim_t (unsigned 64-bit on Linux).</summary>
     [LibraryImport(C, SetLastError = true)]
     public static partial int getrlimit(int resource, ulong* rlim);

@@ -27,6 +27,10 @@ internal static class ForegroundOutput
                 case ContainerOutputKind.Exited:
                     exit = item.Exit;
                     cmdlet.SessionState.PSVariable.Set("global:LASTEXITCODE", exit?.ExitCode ?? 125);
+                    if (exit is { Lost: true })
+                        cmdlet.WriteError(new ErrorRecord(new UserNsContainerException("HelperDied", FailureKind.InvalidOperation,
+                            "The container's monitor ended while the command ran (it was killed), so how the command ended is unknown; the container is gone.", null),
+                            "HelperDied", ErrorCategory.InvalidResult, null));
                     break;
             }
         }
