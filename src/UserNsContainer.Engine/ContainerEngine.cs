@@ -112,7 +112,7 @@ public sealed partial class ContainerEngine
             var launch = new PlanBuilder.LaunchOptions(!options.Foreground, handle.LogPath, options.LogMaxBytes, options.Foreground ? null : Store.StatusPath(id),
                 Terminal: options.Foreground && options.Stdio == StdioMode.Inherit, Timings: timer is not null,
                 Maps: oneBurst ? (IdMapRange.ToProcText(outerUid!), IdMapRange.ToProcText(outerGid!), IdMapWriter.DeniesSetgroups(outerGid!, CallerUid)) : null,
-                Link: (Store.SocketPath(id), id));
+                Link: (Store.SocketPath(id), id), OrphanFiles: Store.FilesOf(id, handle.Name));
             var plan = PlanBuilder.Settings(spec, launch);
             var release = oneBurst ? ReleaseRecords(handle, spec) : null;
             Verbose($"Starting the helper for container '{handle.Name}' ({plan.Count} plan records, namespaces {string.Join(",", handle.Namespaces)}).");

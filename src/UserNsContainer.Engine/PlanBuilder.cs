@@ -43,8 +43,10 @@ public static class PlanBuilder
     /// clone (null: the engine writes them, e.g. through newuidmap), and whether setgroups must be denied first.</param>
     /// <param name="Link">The socket in the state directory where the monitor hands the container's
     /// outer namespaces to live binds and entered commands, and the container's Id it proves.</param>
+    /// <param name="OrphanFiles">The container's files in the state directory, which the monitor
+    /// removes if this process goes away before the container is on its own.</param>
     public sealed record LaunchOptions(bool Detached, string? LogPath, long LogMaxBytes, string? StatusPath, bool Terminal = false, bool Timings = false,
-        (string Uid, string Gid, bool DenySetgroups)? Maps = null, (string Socket, string Id)? Link = null);
+        (string Uid, string Gid, bool DenySetgroups)? Maps = null, (string Socket, string Id)? Link = null, string[]? OrphanFiles = null);
 
     /// <summary>Tests only: USERNSCONTAINER_FAULT=WHO@STEP has the helper's process WHO (monitor,
     /// init, main, enter, bind) end abruptly at STEP, to show that every wait ends (fault.c).</summary>
@@ -70,6 +72,8 @@ public static class PlanBuilder
             plan.Add(new[] { "timings" });
         if (launch.Maps is { } maps)
             plan.Add(new[] { "maps", maps.Uid, maps.Gid, maps.DenySetgroups ? "deny" : "keep" });
+        if (launch.OrphanFiles is { Length: > 0 } orphans)
+            plan.Add(Prepend("orphan-files", orphans));
         if (launch.Link is { } link)
             plan.Add(new[] { "link-serve", link.Socket, link.Id });
         if (launch.LogPath is not null)

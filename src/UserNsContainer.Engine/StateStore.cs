@@ -229,7 +229,15 @@ public sealed class StateStore
 
     private void DeleteFiles(string id)
     {
-        foreach (var path in new[] { StatusPath(id), StatusPath(id) + ".tmp", SocketPath(id), LogPath(id), LogPath(id) + ".1", NetworkLogPath(id), RecordPath(id) + ".tmp" })
+        foreach (var path in Files(id))
             File.Delete(path);
     }
+
+    private string[] Files(string id) =>
+        new[] { StatusPath(id), StatusPath(id) + ".tmp", SocketPath(id), LogPath(id), LogPath(id) + ".1", NetworkLogPath(id), RecordPath(id) + ".tmp" };
+
+    /// <summary>Every file a container of this Id and name may have here (the monitor removes
+    /// them when its engine dies before the container is on its own).</summary>
+    public string[] FilesOf(string id, string name) =>
+        Files(id).Append(RecordPath(id)).Append(Path.Combine(NamesDirectory, name)).ToArray();
 }

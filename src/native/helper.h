@@ -71,6 +71,10 @@ struct plan {
     } rlimits[16];
     int nrlimits;
     char *fault_who, *fault_step; /* tests only: fault.c */
+    /* create: the engine's files of this container (record, name, logs), which the monitor
+     * removes if the engine goes away before the container is on its own: a killed caller
+     * leaves nothing (the engine decides which files; the monitor only unlinks them) */
+    char **orphan_files;
     char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
     char **seccomp_ioctl;   /* ioctl requests refused with EPERM */
     int nops;

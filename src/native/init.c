@@ -278,6 +278,13 @@ void run_init(void)
         end.value = errno;
         goto out;
     }
+    /* a change of credentials (become_root, for a map whose root is not the caller) clears the
+     * parent-death signal: arm it again, then make sure the monitor did not end meanwhile (the
+     * end pipe's only reader is the monitor) */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct pollfd monitor = {INIT_END_FD, POLLOUT, 0};
+    if (poll(&monitor, 1, 0) == 1 && (monitor.revents & POLLERR))
+        _exit(125);
     /* from here processes of the container exist: nothing in them may reach this one */
     prctl(PR_SET_DUMPABLE, 0);
     sigset_t set;

@@ -238,6 +238,14 @@ static int write_maps(const struct plan *plan, pid_t init)
     return 0;
 }
 
+/* The engine went away before the container was on its own: its files go with the container. */
+static void remove_orphan_files(const struct plan *plan)
+{
+    for (char **f = plan->orphan_files; f && *f; f++)
+        if (**f == '/')
+            unlink(*f);
+}
+
 int run_monitor(struct plan *plan)
 {
     int barrier[2], endp[2], logp[2] = {-1, -1}, trees[2];
@@ -313,6 +321,7 @@ int run_monitor(struct plan *plan)
     close(trees[0]);
     if (released < 0) {
         link_close(&link, plan->link_path);
+        remove_orphan_files(plan);
         kill(init, SIGKILL);
         waitpid(init, NULL, 0);
         return 1;
@@ -325,7 +334,7 @@ int run_monitor(struct plan *plan)
     if (plan->detached && plan->log_path)
         log_open(&log);
     struct pollfd pfd[6] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}, {link.listen, POLLIN, 0}};
-    int status = 0;
+    int status = 0, engine_gone = 0;
     for (;;) {
         if (master >= 0)
             relay_fds(&relay, pfd + 3);
@@ -344,6 +353,7 @@ int run_monitor(struct plan *plan)
             if (recv(CTL_FD, b, sizeof b, MSG_DONTWAIT) <= 0) {
                 kill(init, SIGKILL); /* the engine is gone: the container dies with it */
                 pfd[1].fd = -1;
+                engine_gone = 1;
             }
         }
         if (pfd[0].revents & POLLIN) {
@@ -372,6 +382,10 @@ int run_monitor(struct plan *plan)
         waitpid(pasta, NULL, 0);
     }
     struct end_report end = judge_end(endp[0], status);
+    if (engine_gone) {
+        remove_orphan_files(plan); /* nobody is left to read the status */
+        return 125;
+    }
     write_status(plan, &end);
     send_simple("exit", end.kind, end.value);
     return end.kind == END_EXITED ? end.value : end.kind == END_SIGNALED ? 128 + end.value : 125;

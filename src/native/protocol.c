@@ -242,6 +242,8 @@ static int apply_setting(struct plan *plan, const struct record *rec, const char
         plan->serve_link = serve;
         return plan->link_path && plan->link_id ? 0 : -1;
     }
+    if (strcmp(verb, "orphan-files") == 0)
+        return set_vector(&plan->orphan_files, rec, 1, 16);
     if (strcmp(verb, "fault") == 0) {
         /* fault WHO STEP (tests only) */
         if (rec->nfields != 3)

@@ -46,6 +46,32 @@ public sealed class ProcessBoundaryTests : ContainerTest
         Assert.Equal(new[] { "0" }, r.Lines);
     }
 
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("HUP")]
+    [InlineData("INT")]
+    [InlineData("KILL")]
+    public void AnyEndOfTheCallerLeavesNoRecordNameOrHelper(string signal)
+    {
+        // no listing runs afterwards: the container's own monitor removes its files when its
+        // caller goes, however the caller goes (a closed terminal, kill, Ctrl+C, SIGKILL)
+        var name = "xproc-sig-" + signal.ToLowerInvariant();
+        using var p = StartShell($"Invoke-UserNsContainer -Name {name} -Command sleep, 300");
+        var nameFile = Path.Combine(TestHost.StateDir, "names", name);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!(File.Exists(nameFile) && StateFiles().Any(f => f.EndsWith(".json", StringComparison.Ordinal)) && NewHelperProcesses().Count >= 2) && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        Assert.True(File.Exists(nameFile) && NewHelperProcesses().Count >= 2, "the container did not start");
+        using (var kill = Process.Start("kill", new[] { "-" + signal, p.Id.ToString() }))
+            kill.WaitForExit();
+        Assert.True(p.WaitForExit(10_000), $"the caller did not end on SIG{signal}");
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while ((NewHelperProcesses().Any() || StateFiles().Length > 0) && DateTime.UtcNow < deadline)
+            Thread.Sleep(20);
+        Assert.Empty(NewHelperProcesses());
+        Assert.Empty(StateFiles());
+    }
+
     [Fact]
     public void InteractiveGivesTheContainerTheTerminal()
     {
