@@ -15,7 +15,7 @@ internal static class PrivateDirectory
     private const UnixFileMode GroupOrOther = (UnixFileMode)0b000_111_111;
 
     /// <summary>What is wrong with <paramref name="path"/>, with the detail a message needs:
-    /// the creation error's text, or the directory's mode in octal.</summary>
+    /// the creation error's text, or what makes it not private (a symlink, its owner, its mode).</summary>
     public static (Fault Fault, string Detail) Ensure(string path)
     {
         try
@@ -28,9 +28,13 @@ internal static class PrivateDirectory
         }
         var info = new DirectoryInfo(path);
         var mode = Convert.ToString((int)info.UnixFileMode, 8);
-        if (info.LinkTarget is not null || Native.Libc.OwnerOf(path, followLinks: false) != Native.Libc.geteuid() ||
-            (info.UnixFileMode & GroupOrOther) != 0)
-            return (Fault.NotPrivate, mode);
+        var owner = Native.Libc.OwnerOf(path, followLinks: false);
+        if (info.LinkTarget is not null)
+            return (Fault.NotPrivate, $"it is a symlink to {Untrusted.Escape(info.LinkTarget)}");
+        if (owner != Native.Libc.geteuid())
+            return (Fault.NotPrivate, $"it is owned by {SubordinateIds.UserName(owner)} (uid {owner}), not by you (uid {Native.Libc.geteuid()})");
+        if ((info.UnixFileMode & GroupOrOther) != 0)
+            return (Fault.NotPrivate, $"it is open to others: mode {mode}, where it must be 700");
         if (!Native.Libc.CanWrite(path))
             return (Fault.NotWritable, mode);
         return (Fault.None, "");

@@ -73,7 +73,7 @@ public sealed class StateStore
                     "Set USERNSCONTAINER_STATE_DIR to a directory of yours that can be created.");
             case PrivateDirectory.Fault.NotPrivate:
                 throw new UserNsContainerException("StateDirectoryUnsafe", FailureKind.PermissionDenied,
-                    $"The state directory '{path}' is a symlink, is not owned by you, or is open to others (mode {detail}; it must be 700).", path,
+                    $"The state directory '{path}' is not a private directory of yours: {detail}.", path,
                     $"Run 'chmod 700 {path}' if it is yours, or remove it (or set USERNSCONTAINER_STATE_DIR to a private directory), and try again.");
             case PrivateDirectory.Fault.NotWritable:
                 throw new UserNsContainerException("StateDirectoryUnusable", FailureKind.PermissionDenied,

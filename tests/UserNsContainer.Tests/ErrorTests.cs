@@ -149,4 +149,30 @@ public sealed class ErrorTests : ContainerTest
             System.Environment.SetEnvironmentVariable("USERNSCONTAINER_STATE_DIR", saved);
         }
     }
+
+    [Fact]
+    public void AStateDirectoryOfAnotherOwnerIsRefusedNamingTheOwner()
+    {
+        // as root: a directory given to nobody; as anyone else: root's own home
+        var dir = TestHost.Uid == 0 ? Path.Combine(TestHost.Scratch, "others-state-" + System.Guid.NewGuid().ToString("N")[..8]) : "/root";
+        if (TestHost.Uid == 0)
+        {
+            Directory.CreateDirectory(dir);
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_000_000);
+            using var chown = System.Diagnostics.Process.Start("chown", new[] { "65534:65534", dir })!;
+            chown.WaitForExit();
+        }
+        var saved = System.Environment.GetEnvironmentVariable("USERNSCONTAINER_STATE_DIR");
+        System.Environment.SetEnvironmentVariable("USERNSCONTAINER_STATE_DIR", dir);
+        try
+        {
+            var r = TestHost.Run("try { Get-UserNsContainer } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }");
+            Assert.Equal("StateDirectoryUnsafe,UserNsContainer.Commands.GetUserNsContainerCommand", r.Lines[0]);
+            Assert.Contains(TestHost.Uid == 0 ? "owned by nobody (uid 65534)" : "owned by root (uid 0)", r.Lines[1]);
+        }
+        finally
+        {
+            System.Environment.SetEnvironmentVariable("USERNSCONTAINER_STATE_DIR", saved);
+        }
+    }
 }

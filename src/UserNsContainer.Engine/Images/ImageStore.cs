@@ -85,7 +85,7 @@ public sealed class ImageStore
                 "Set USERNSCONTAINER_IMAGE_DIR (or XDG_DATA_HOME) to a directory of yours that can be created.");
         if (fault != PrivateDirectory.Fault.None)
             throw new UserNsContainerException("ImageStoreUnusable", FailureKind.PermissionDenied,
-                $"The image store '{path}' is a symlink, is not yours, is open to others or is not writable (mode {detail}; it must be 700).", path,
+                $"The image store '{path}' is not a private, writable directory of yours: {(fault == PrivateDirectory.Fault.NotWritable ? $"mode {detail}, where it must be 700" : detail)}.", path,
                 $"Run 'chmod 700 {path}' if it is yours, or set USERNSCONTAINER_IMAGE_DIR to a private directory of yours.");
     }
 
