@@ -32,7 +32,9 @@ internal static class PrivateDirectory
         if (info.LinkTarget is not null)
             return (Fault.NotPrivate, $"it is a symlink to {Untrusted.Escape(info.LinkTarget)}");
         if (owner != Native.Libc.geteuid())
-            return (Fault.NotPrivate, $"it is owned by {SubordinateIds.UserName(owner)} (uid {owner}), not by you (uid {Native.Libc.geteuid()})");
+            return (Fault.NotPrivate, owner is { } uid
+                ? $"it is owned by {SubordinateIds.UserName(uid)} (uid {uid}), not by you (uid {Native.Libc.geteuid()})"
+                : "its owner cannot be read");
         if ((info.UnixFileMode & GroupOrOther) != 0)
             return (Fault.NotPrivate, $"it is open to others: mode {mode}, where it must be 700");
         if (!Native.Libc.CanWrite(path))
