@@ -162,7 +162,8 @@ public sealed class BindTests : ContainerTest
         // must still land in the outer namespace, locked, and the host source stay untouched
         var d = HostDir("impostor");
         var r = TestHost.Run(@"$c = New-UserNsContainer -Command sh, -c, '
-                (sh -c ""echo \$\$ > /tmp/imp; echo usnc-keeper > /proc/self/comm; while :; do sleep 1; done"" &)
+                printf ""echo \$\$ > /tmp/imp\nprintf usnc-keeper > /proc/self/comm\nwhile :; do sleep 1; done\n"" > /tmp/imp.sh
+                sh -c ""sh /tmp/imp.sh & exit""
                 while [ ! -s /tmp/imp ]; do sleep 0.05; done; imp=$(cat /tmp/imp)
                 for p in /proc/[0-9]*; do p=${p#/proc/}; [ $p = 1 ] || [ $p = $$ ] || [ $p = $imp ] || kill -9 $p 2>/dev/null; done
                 touch /tmp/ready; exec sleep 600'
