@@ -24,18 +24,35 @@ function New-BusyboxRoot {
 $script:StateRoot = if ($TestDrive) { $TestDrive } else { Join-Path ([System.IO.Path]::GetTempPath()) "usnc-pester-$PID" }
 $env:USERNSCONTAINER_STATE_DIR = Join-Path $script:StateRoot 'usnc-state'
 
-# The usnc-helper processes of this user that are alive (zombies are not leftovers), as
-# "pid/start time" so that a reused pid is not taken for an old process. Processes that
-# were there before the spec started belong to others: compare with $script:HelpersBefore.
+# The usnc-helper processes of this spec file that are alive (zombies are not leftovers), as
+# "pid/start time" so that a reused pid is not taken for an old process. A helper's third
+# argument is its engine's state directory: helpers of other state directories (other
+# containers of this user, other spec files) are not this spec's, and neither is this
+# session's warm spare helper (the engine keeps one ready for the next container).
 function Get-HelperProcess {
     $uid = [string](& id -u)
+    $spares = Get-SpareHelperPid
     foreach ($dir in [System.IO.Directory]::EnumerateDirectories('/proc')) {
-        if ((Split-Path -Leaf $dir) -notmatch '^\d+$') { continue }
-        try { $status = [System.IO.File]::ReadAllText("$dir/status"); $stat = [System.IO.File]::ReadAllText("$dir/stat") } catch { continue }
+        if ((Split-Path -Leaf $dir) -notmatch '^\d+$' -or [int](Split-Path -Leaf $dir) -in $spares) { continue }
+        try {
+            $status = [System.IO.File]::ReadAllText("$dir/status"); $stat = [System.IO.File]::ReadAllText("$dir/stat")
+            $argv = [System.IO.File]::ReadAllText("$dir/cmdline").Split([char]0)
+        } catch { continue }
         if ($status -notmatch '^Name:\tusnc-helper' -or $status -match 'State:\tZ' -or $status -notmatch "Uid:\t$uid\t") { continue }
+        if ($argv.Count -lt 3 -or $argv[2] -ne $env:USERNSCONTAINER_STATE_DIR) { continue }
         $fields = $stat.Substring($stat.LastIndexOf([char]41) + 2) -split ' '   # after "(comm) "
         (Split-Path -Leaf $dir) + '/' + $fields[19]
     }
+}
+
+# The pids of this session's spare helpers (the engine's own list, read as the xUnit suite
+# reads it), once any refill under way has been listed.
+function Get-SpareHelperPid {
+    $engine = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'UserNsContainer.Engine' } | Select-Object -First 1
+    if (-not $engine) { return @() }
+    $spares = $engine.GetType('UserNsContainer.Engine.Native.SpareHelpers')
+    $null = $spares.GetMethod('AwaitRefills', [System.Reflection.BindingFlags]'Static,Public,NonPublic').Invoke($null, @([TimeSpan]::FromSeconds(5)))
+    @($spares.GetProperty('Pids', [System.Reflection.BindingFlags]'Static,Public,NonPublic').GetValue($null))
 }
 
 # The helpers that appeared since the spec file started.
