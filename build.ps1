@@ -2,12 +2,16 @@
 .SYNOPSIS
     Build, test, document and package UserNsContainer (pwsh 7.4+ on Linux).
 .DESCRIPTION
-    A thin wrapper: the build itself is 'dotnet build -c Release' (which also compiles the
-    native helper with cc and stages out/UserNsContainer); tests are 'dotnet test -c Release'
-    plus, where Pester is installed, the Pester specs in a child pwsh so the loaded module
-    never locks this session's build output.
+    A thin wrapper, run in the pwsh of the repository's tool manifest (dotnet tool restore;
+    dotnet pwsh ./build.ps1): the build itself is 'dotnet build -c Release' (which also
+    compiles the native helper with cc and stages out/UserNsContainer); Test is
+    'dotnet test -c Release', which runs the xUnit suite and the Pester specs in real pwsh;
+    Pester runs the specs alone, in a child pwsh so the loaded module never locks this
+    session's build output. Pester 5.7.1 comes from NuGet (the test project restores it and
+    copies it beside the tests): this project needs no PowerShell Gallery, which some
+    machines (this project's CI among them) cannot reach.
 .EXAMPLE
-    ./build.ps1 -Task Build, Test
+    dotnet pwsh ./build.ps1 -Task Build, Test
 #>
 [CmdletBinding()]
 param(
@@ -17,40 +21,47 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-$PesterVersion = '5.6.1'   # pinned tool versions
+$PesterVersion = '5.7.1'   # pinned tool versions (tests/UserNsContainer.Tests restores this one)
 $PlatyPSVersion = '0.14.2'
 $Root = $PSScriptRoot
 $ModuleOut = Join-Path $Root 'out/UserNsContainer'
+$PesterModule = Join-Path $Root 'tests/UserNsContainer.Tests/bin/Release/net10.0/Pester/Pester.psd1'
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
     & $File @Arguments
     if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
-function Invoke-Build { Invoke-Native dotnet @('build', (Join-Path $Root 'UserNsContainer.sln'), '-c', 'Release') }
-
-function Invoke-Test {
-    Invoke-Native dotnet @('test', (Join-Path $Root 'UserNsContainer.sln'), '-c', 'Release')
-    Invoke-PesterSpecs
+# A child pwsh like this one: the .NET tool's (dotnet PSHOME/pwsh.dll) or an installed pwsh.
+function Invoke-ChildPwsh([string] $Script) {
+    $exe = [System.Environment]::ProcessPath
+    $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    Invoke-Native $exe ($prefix + @('-NoProfile', '-NonInteractive', '-Command', $Script))
 }
 
+function Invoke-Build { Invoke-Native dotnet @('build', (Join-Path $Root 'UserNsContainer.sln'), '-c', 'Release') }
+
+function Invoke-Test { Invoke-Native dotnet @('test', (Join-Path $Root 'UserNsContainer.sln'), '-c', 'Release') }
+
 function Invoke-PesterSpecs {
-    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -GE ([version] $PesterVersion))) {
-        Write-Warning "Pester $PesterVersion or later is not installed; skipping tests/Pester (Install-Module Pester -RequiredVersion $PesterVersion)."
-        return
-    }
-    $script = "Import-Module Pester -MinimumVersion $PesterVersion; " +
+    Invoke-Native dotnet @('build', (Join-Path $Root 'tests/UserNsContainer.Tests'), '-c', 'Release')   # restores Pester
+    $script = "Import-Module '$PesterModule' -RequiredVersion $PesterVersion; " +
               "`$c = New-PesterConfiguration; `$c.Run.Path = '$Root/tests/Pester'; `$c.Run.Exit = `$true; " +
               "`$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
-    Invoke-Native pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+    Invoke-ChildPwsh $script
 }
 
 function Invoke-Docs {
     Invoke-Build
-    $script = "Import-Module PlatyPS -RequiredVersion $PlatyPSVersion; Import-Module '$ModuleOut/UserNsContainer.psd1'; " +
-              "Update-MarkdownHelpModule -Path '$Root/docs/cmdlets' -RefreshModulePage -AlphabeticParamsOrder:`$false | Out-Null; " +
-              "New-ExternalHelp -Path '$Root/docs/cmdlets' -OutputPath '$ModuleOut/en-US' -Force | Out-Null"
-    Invoke-Native pwsh @('-NoProfile', '-NonInteractive', '-Command', $script)
+    # PlatyPS where it is installed; otherwise the project's own generator over the same
+    # schema (help files are made from docs/cmdlets by every build, tools/HelpGen)
+    $script = if (Get-Module -ListAvailable PlatyPS | Where-Object Version -EQ ([version] $PlatyPSVersion)) {
+        "Import-Module PlatyPS -RequiredVersion $PlatyPSVersion; Import-Module '$ModuleOut/UserNsContainer.psd1'; " +
+        "Update-MarkdownHelpModule -Path '$Root/docs/cmdlets' -RefreshModulePage -AlphabeticParamsOrder:`$false | Out-Null"
+    } else {
+        "Import-Module '$ModuleOut/UserNsContainer.psd1'; & '$Root/tools/Update-CmdletDocs.ps1' '$Root/docs/cmdlets'"
+    }
+    Invoke-ChildPwsh $script
 }
 
 function Invoke-Package {

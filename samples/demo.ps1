@@ -1,8 +1,9 @@
 # The quick-start demo: a real container on the default root (the host's / read-only).
-# Run it with pwsh (after Import-Module ./out/UserNsContainer) or with the bundled host:
-#   dotnet run -c Release --project tools/UsncShell -- samples/demo.ps1
+# Run it in pwsh after 'dotnet build -c Release' (the README's first command does both):
+#   dotnet pwsh -NoProfile -File samples/demo.ps1
 #Requires -Version 7.4
 $ErrorActionPreference = 'Stop'
+if (-not (Get-Module UserNsContainer)) { Import-Module (Join-Path $PSScriptRoot '../out/UserNsContainer/UserNsContainer.psd1') }
 
 '--- one-shot container: who am I, which id map, which host name ---'
 Invoke-UserNsContainer -Hostname demo-box -Command sh, -c, 'id; cat /proc/self/uid_map; hostname; echo "pid in container: $$"'

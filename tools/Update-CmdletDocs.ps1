@@ -5,7 +5,7 @@
     For machines without PlatyPS (build.ps1 -Task Docs uses PlatyPS where it is installed).
     SYNTAX and PARAMETERS come from Get-Command, so they cannot drift from the code; the prose
     is kept in the tables below. Run it with the module imported, e.g.:
-        dotnet run -c Release --project tools/UsncShell -- tools/Update-CmdletDocs.ps1 docs/cmdlets
+        dotnet pwsh -NoProfile -Command 'Import-Module ./out/UserNsContainer; ./tools/Update-CmdletDocs.ps1 docs/cmdlets'
 #>
 param([string] $OutDir = "$PSScriptRoot/../docs/cmdlets")
 $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters

@@ -9,7 +9,6 @@ namespace UserNsContainer.Tests;
 /// <summary>Coordinated join (Charliecloud's --join) across real processes.</summary>
 public sealed class JoinTests : ContainerTest
 {
-    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
 
     [Fact]
     public async System.Threading.Tasks.Task FourPeersWithOneTagShareOneContainerAndLeaveNothing()
@@ -17,7 +16,7 @@ public sealed class JoinTests : ContainerTest
         var script = Path.Combine(TestHost.Scratch, "peer.ps1");
         File.WriteAllText(script, "Invoke-UserNsContainer -JoinTag ranks -JoinCount 4 -JoinTimeout 60 -Command sh, -c, 'readlink /proc/self/ns/mnt; readlink /proc/self/ns/pid; echo rank-done'\n\"exit=$LASTEXITCODE\"\n");
         File.SetUnixFileMode(script, (UnixFileMode)0b110_100_100);
-        var peers = Enumerable.Range(0, 4).Select(_ => Track(Process.Start(new ProcessStartInfo("dotnet", new[] { Shell, script })
+        var peers = Enumerable.Range(0, 4).Select(_ => Track(Process.Start(new ProcessStartInfo("dotnet", RealPwsh.Arguments(script))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -72,9 +72,7 @@ public abstract class ContainerTest : IDisposable
         return p;
     }
 
-    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
-
-    /// <summary>A second PowerShell-like process (UsncShell) running <paramref name="script"/>,
+    /// <summary>A second PowerShell process (real pwsh) running <paramref name="script"/>,
     /// optionally on a terminal of its own (script(1)); tracked, so it ends with the test.</summary>
     protected System.Diagnostics.Process StartShell(string script, bool viaTerminal = false)
     {
@@ -82,8 +80,8 @@ public abstract class ContainerTest : IDisposable
         File.WriteAllText(file, script);
         File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100);
         var psi = viaTerminal
-            ? new System.Diagnostics.ProcessStartInfo("script", new[] { "-qec", $"dotnet {Shell} {file}", "/dev/null" })
-            : new System.Diagnostics.ProcessStartInfo("dotnet", new[] { Shell, file });
+            ? new System.Diagnostics.ProcessStartInfo("script", new[] { "-qec", RealPwsh.CommandLine(file), "/dev/null" })
+            : new System.Diagnostics.ProcessStartInfo("dotnet", RealPwsh.Arguments(file));
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardInput = viaTerminal;

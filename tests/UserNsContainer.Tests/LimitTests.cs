@@ -32,8 +32,7 @@ public sealed class LimitTests : ContainerTest
         var script = Path.Combine(TestHost.Scratch, $"limits-{Guid.NewGuid():N}.ps1");
         File.WriteAllText(script, "Invoke-UserNsContainer -Command sh, -c, 'ulimit -Sn; ulimit -Hn'\nInvoke-UserNsContainer -Limit @{ OpenFiles = 64 } -Command sh, -c, 'ulimit -Sn; ulimit -Hn'\n");
         File.SetUnixFileMode(script, (UnixFileMode)0b110_100_100);
-        var shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
-        var psi = new ProcessStartInfo("sh", new[] { "-c", "ulimit -Sn 512 && dotnet \"$0\" \"$1\"; ulimit -Hn", shell, script })
+        var psi = new ProcessStartInfo("sh", new[] { "-c", "ulimit -Sn 512 && dotnet \"$0\" -NoProfile -NonInteractive -File \"$1\"; ulimit -Hn", RealPwsh.Dll, script })
         { RedirectStandardOutput = true, RedirectStandardError = true };
         var p = Track(Process.Start(psi)!);
         var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);

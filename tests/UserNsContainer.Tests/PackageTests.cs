@@ -85,10 +85,8 @@ public sealed class PackageTests : ContainerTest
         var dir = Path.Combine(TestHost.Scratch, "unpacked-" + Guid.NewGuid().ToString("N")[..8]);
         ZipFile.ExtractToDirectory(Package, dir); // as a package manager does: no file modes kept
         var script = Path.Combine(dir, "run.ps1");
-        File.WriteAllText(script, "(Get-Module UserNsContainer).ModuleBase\nInvoke-UserNsContainer -Command sh, -c, 'echo from-the-package'\n");
-        var shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
-        var psi = new ProcessStartInfo("dotnet", new[] { shell, script }) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.Environment["USERNSCONTAINER_MODULE"] = Path.Combine(dir, "UserNsContainer.psd1");
+        File.WriteAllText(script, $"Import-Module '{Path.Combine(dir, "UserNsContainer.psd1")}'\n(Get-Module UserNsContainer).ModuleBase\nInvoke-UserNsContainer -Command sh, -c, 'echo from-the-package'\n");
+        var psi = new ProcessStartInfo("dotnet", RealPwsh.Arguments(script)) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Track(Process.Start(psi)!);
         var err = p.StandardError.ReadToEndAsync();
         var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);

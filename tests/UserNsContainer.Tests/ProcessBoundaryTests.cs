@@ -9,7 +9,7 @@ namespace UserNsContainer.Tests;
 
 /// <summary>What crosses PowerShell processes: a detached container outlives the process that
 /// made it, a foreground one dies with it, and -Interactive hands over a real terminal.
-/// The other process is UsncShell (tools/UsncShell), the minimal host over the same engine.</summary>
+/// The other process is real pwsh (RealPwsh).</summary>
 public sealed class ProcessBoundaryTests : ContainerTest
 {
     [Fact]

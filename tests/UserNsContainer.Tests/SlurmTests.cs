@@ -10,12 +10,11 @@ namespace UserNsContainer.Tests;
 
 /// <summary>
 /// Invoke-UserNsContainer -Join under a real Slurm (<see cref="SlurmCluster"/>): every task
-/// of a step on one node is one UsncShell process running the same script, as `srun pwsh
+/// of a step on one node is one real pwsh process running the same script, as `srun pwsh
 /// -File rank.ps1` would be, and reports the mount and pid namespaces its command saw.
 /// </summary>
 public sealed class SlurmTests : ContainerTest, IClassFixture<SlurmCluster>
 {
-    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
     private static readonly Regex RankLine = new(@"rank=(\d+) node=(\S+) group=(\S+) ns=(mnt:\[\d+\]) (pid:\[\d+\]) exit=0$");
 
     private readonly SlurmCluster _cluster;
@@ -59,7 +58,7 @@ public sealed class SlurmTests : ContainerTest, IClassFixture<SlurmCluster>
     }
 
     private string Srun(int ranks, params string[] args) =>
-        _cluster.Run(Client(ranks, "srun", args.Concat(new[] { "dotnet", Shell, _script }).ToArray()));
+        _cluster.Run(Client(ranks, "srun", args.Append("dotnet").Concat(RealPwsh.Arguments(_script)).ToArray()));
 
     private static readonly string HostMnt = new FileInfo("/proc/self/ns/mnt").LinkTarget!;
 
@@ -87,7 +86,7 @@ public sealed class SlurmTests : ContainerTest, IClassFixture<SlurmCluster>
     public void TwoConcurrentJobsOnOneNodeGetTheirOwnContainers()
     {
         // every plain srun is step 0 of a job of its own: ch-run's tag (the step id) would join them
-        var srun = Client(6, "srun", "-w", "node1", "-n", "3", "dotnet", Shell, _script);
+        var srun = Client(6, "srun", "-w", "node1", "-n", "3", "dotnet", RealPwsh.Arguments(_script)[0], "-NoProfile", "-NonInteractive", "-File", _script);
         var jobs = Enumerable.Range(0, 2).Select(_ => Track(Process.Start(srun)!)).ToList();
         var outputs = jobs.Select(p => p.StandardOutput.ReadToEndAsync()).ToList();
         var errors = jobs.Select(p => p.StandardError.ReadToEndAsync()).ToList();
@@ -115,8 +114,8 @@ public sealed class SlurmTests : ContainerTest, IClassFixture<SlurmCluster>
         var batch = Path.Combine(_cluster.Dir, $"batch-{Guid.NewGuid():N}.sh");
         File.WriteAllText(batch, $"""
             #!/bin/sh
-            srun --exact -n 2 dotnet {Shell} {_script} &
-            srun --exact -n 2 dotnet {Shell} {_script} &
+            srun --exact -n 2 {RealPwsh.CommandLine(_script)} &
+            srun --exact -n 2 {RealPwsh.CommandLine(_script)} &
             wait
 
             """);

@@ -100,13 +100,13 @@ public sealed class SupportTests : ContainerTest
     {
         // user.max_user_namespaces is per user namespace: set to 0 in a fresh one (unshare -Ur),
         // where a second PowerShell then runs; the host's setting is never touched
-        var shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
+        var pwsh = RealPwsh.Dll;
         var script = Path.Combine(TestHost.Scratch, $"nouserns-{Guid.NewGuid():N}.ps1");
         File.WriteAllText(script, @"Test-UserNsSupport | Where-Object { $_.Name -in 'UserNamespaces', 'MaxUserNamespaces' } | ForEach-Object { $_.Name + '|' + $_.Status + '|' + $_.RecommendedAction }
             try { Invoke-UserNsContainer -Command /bin/true } catch { $_.FullyQualifiedErrorId }");
         File.SetUnixFileMode(script, (UnixFileMode)0b110_100_100);
         var psi = new System.Diagnostics.ProcessStartInfo("unshare", new[] { "-Ur", "sh", "-c",
-            "echo 0 > /proc/sys/user/max_user_namespaces && exec dotnet \"$0\" \"$1\"", shell, script }) { RedirectStandardOutput = true, RedirectStandardError = true };
+            "echo 0 > /proc/sys/user/max_user_namespaces && exec dotnet \"$0\" -NoProfile -NonInteractive -File \"$1\"", pwsh, script }) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Track(System.Diagnostics.Process.Start(psi)!);
         var err = p.StandardError.ReadToEndAsync();
         var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -9,20 +9,19 @@ namespace UserNsContainer.Tests;
 /// <summary>A container given a terminal never shares the caller's: it gets a pty of its own,
 /// so TIOCSTI cannot type into the caller's shell (bubblewrap's CVE-2017-5226), and the
 /// caller's terminal comes back as it was however the container ends. The caller is bash on a
-/// real pty made by script(1), running UsncShell (tools/UsncShell) and then reading its own
+/// real pty made by script(1), running real pwsh and then reading its own
 /// terminal the way an attacked shell would.</summary>
 public sealed class TerminalTests : ContainerTest
 {
-    private static readonly string Shell = Path.Combine(TestHost.RepoRoot, "tools", "UsncShell", "bin", "Release", "net10.0", "UsncShell.dll");
 
-    /// <summary>bash under script(1): BEFORE, then UsncShell running SCRIPT, then AFTER.</summary>
+    /// <summary>bash under script(1): BEFORE, then pwsh running SCRIPT, then AFTER.</summary>
     private Process OnATerminal(string script, string before, string after)
     {
         var ps1 = Path.Combine(TestHost.Scratch, $"term-{Guid.NewGuid():N}.ps1");
         File.WriteAllText(ps1, script);
         File.SetUnixFileMode(ps1, (UnixFileMode)0b110_100_100);
         var sh = Path.Combine(TestHost.Scratch, $"term-{Guid.NewGuid():N}.sh");
-        File.WriteAllText(sh, $"{before}\ndotnet {Shell} {ps1}\n{after}\n");
+        File.WriteAllText(sh, $"{before}\n{RealPwsh.CommandLine(ps1)}\n{after}\n");
         var psi = new ProcessStartInfo("script", new[] { "-qec", $"bash {sh}", "/dev/null" })
         {
             RedirectStandardInput = true,

@@ -34,6 +34,9 @@ public static class TestHost
         // world-traversable so the busybox root is usable whoever runs the tests
         File.SetUnixFileMode(Scratch, (UnixFileMode)0b111_101_101);
         Environment.SetEnvironmentVariable("USERNSCONTAINER_STATE_DIR", StateDir);
+        // a second pwsh (RealPwsh) finds the built module by name, as an installed one
+        var modules = Path.GetDirectoryName(Path.GetDirectoryName(ModuleManifest))!;
+        Environment.SetEnvironmentVariable("PSModulePath", modules + Path.PathSeparator + Environment.GetEnvironmentVariable("PSModulePath"));
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try { Directory.Delete(Scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
