@@ -1,3 +1,4 @@
+// Images: references, import with skopeo and umoci, the private per-user store, removal.
 using System;
 using System.Collections.Generic;
 using System.IO;

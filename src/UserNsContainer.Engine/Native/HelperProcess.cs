@@ -1,3 +1,5 @@
+// Native: the single-threaded helper started with posix_spawn, its control socket, libc
+// and syscalls .NET lacks, spare helpers, pid watches and host process facts.
 using System;
 using System.Collections.Generic;
 using System.IO;

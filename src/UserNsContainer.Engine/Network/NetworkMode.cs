@@ -1,3 +1,4 @@
+// Network: None, Host or Private (pasta), published ports, resolv.conf, pasta's failures.
 namespace UserNsContainer.Engine;
 
 /// <summary>How a container reaches the network.</summary>

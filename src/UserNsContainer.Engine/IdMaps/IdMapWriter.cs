@@ -1,3 +1,5 @@
+// Id maps: ranges, the maps a spec asks for, /etc/subuid and /etc/subgid, and writing them
+// (directly, or through newuidmap and newgidmap).
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;

@@ -1,3 +1,6 @@
+// Specification and validation: what a container should be (ContainerSpec and its parts:
+// file system, image, network, binds, accounts, namespaces, limits), checked and completed
+// before anything exists; every refusal names the parameter, the value and what is accepted.
 using System;
 using System.Collections.Generic;
 using System.IO;

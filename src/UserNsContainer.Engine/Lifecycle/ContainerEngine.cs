@@ -1,3 +1,5 @@
+// Lifecycle and sessions: create, start, enter, bind live, wait, stop, remove, list; the
+// engine's live connection to a helper (ContainerSession) and the handle users see.
 using System;
 using System.Collections.Concurrent;
 using System.Globalization;

@@ -1,3 +1,5 @@
+// State: the per-user state directory (records, names, logs, the monitors' sockets), the
+// private-directory checks it and the image store share, and what no container may see.
 using System;
 using System.Collections.Generic;
 using System.IO;

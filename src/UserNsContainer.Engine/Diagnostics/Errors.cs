@@ -1,3 +1,5 @@
+// Diagnostics: typed errors with stable ErrorIds, the helper's error records explained, host
+// checks (Test-UserNsSupport), per-phase timings, and untrusted text made printable.
 using System;
 using System.Runtime.InteropServices;
 

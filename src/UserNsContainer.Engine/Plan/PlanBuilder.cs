@@ -1,3 +1,6 @@
+// The plan: a validated spec turned into the helper's ordered records (settings, setup
+// operations, the seccomp lists, the masks of the caller's private directories). All policy
+// is decided here; the helper (src/native) executes the records and nothing else.
 using System;
 using System.Collections.Generic;
 using System.Globalization;

@@ -1,3 +1,5 @@
+// Joining: peers that share one container (Charliecloud's --join), by tag and count or from
+// Slurm's and Open MPI's environment.
 using System;
 using System.IO;
 using System.Text.Json;
