@@ -366,16 +366,17 @@ public sealed partial class ContainerEngine
         Store.Delete(handle);
     }
 
-    /// <summary>Kills every foreground or not-yet-started container this process owns (module removal).</summary>
-    public static void AbortOwnedSessions(StateStore store)
+    /// <summary>Kills every foreground or not-yet-started container this process owns (module
+    /// removal); the store is opened only when there is one.</summary>
+    public static void AbortOwnedSessions(Func<StateStore> store)
     {
         SpareHelpers.DiscardAll();
         foreach (var id in Sessions.Keys)
         {
             if (Sessions.TryRemove(id, out var session))
                 session.Abort();
-            if (store.Load(id) is { } handle)
-                store.Delete(handle);
+            if (store().Load(id) is { } handle)
+                store().Delete(handle);
         }
     }
 

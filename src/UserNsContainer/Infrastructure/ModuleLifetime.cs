@@ -16,5 +16,7 @@ public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssembly
                 $"{RuntimeInformation.OSDescription} does not have.");
     }
 
-    public void OnRemove(PSModuleInfo module) => ContainerEngine.AbortOwnedSessions(StateStore.ForCurrentUser());
+    // the state directory is looked up only if a container is left to clean: a spec that ran in
+    // a Pester TestDrive must not have its (removed) state directory made again by Import -Force
+    public void OnRemove(PSModuleInfo module) => ContainerEngine.AbortOwnedSessions(StateStore.ForCurrentUser);
 }
