@@ -27,14 +27,9 @@ internal static unsafe class HelperProcess
 {
     private const int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000, F_DUPFD_CLOEXEC = 1030;
 
-    public static string HelperPath
-    {
-        get
-        {
-            var dir = Path.GetDirectoryName(typeof(HelperProcess).Assembly.Location) ?? ".";
-            return Path.Combine(dir, Architecture, "usnc-helper");
-        }
-    }
+    /// <summary>The helper file this process executes (HelperBinary: the module's own, or a
+    /// private copy of it).</summary>
+    public static string HelperPath => HelperBinary.Path_;
 
     /// <summary>The helper build this machine runs: linux-x64 or linux-arm64 (others: none).</summary>
     public static string Architecture => RuntimeInformation.OSArchitecture switch
@@ -46,36 +41,10 @@ internal static unsafe class HelperProcess
 
     public sealed record Spawned(int Pid, int StdoutFd, int StderrFd);
 
-    private const UnixFileMode Executable = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-
-    /// <summary>A package (a zip) does not carry file modes: a helper installed from one is
-    /// made executable by its owner's first use; anyone else is told how.</summary>
-    private static void EnsureExecutable(string helper)
-    {
-        var mode = File.GetUnixFileMode(helper);
-        if ((mode & Executable) == Executable)
-            return;
-        try
-        {
-            File.SetUnixFileMode(helper, mode | Executable | UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserNsContainerException("HelperNotExecutable", FailureKind.PermissionDenied,
-                $"The native helper '{helper}' is not executable (installed from a package, which keeps no file modes), and you may not change it.", helper,
-                $"As its owner (root, for a module installed for all users): chmod 755 {helper}", e);
-        }
-    }
-
     /// <param name="helper">Another build of the helper (the tests' sanitizer build); by default the module's.</param>
     public static Spawned Spawn(int controlFd, StdioMode stdio, string mode = "create", string? helper = null)
     {
         helper ??= HelperPath;
-        if (!File.Exists(helper))
-            throw new UserNsContainerException("HelperMissing", FailureKind.NotInstalled,
-                $"The native helper '{helper}' is missing from the module folder: this module carries no helper for {Architecture}.", helper,
-                "Rebuild the module on this machine with 'dotnet build -c Release' (it compiles src/native with cc; gcc-aarch64-linux-gnu adds an arm64 helper) and import it from out/UserNsContainer.");
-        EnsureExecutable(helper);
         // fd 3 must be a dup2 target distinct from its source, so that CLOEXEC is cleared.
         int ctl = Libc.Check(Libc.fcntl(controlFd, F_DUPFD_CLOEXEC, 10), "fcntl");
         int outR = -1, outW = -1, errR = -1, errW = -1;
