@@ -35,8 +35,8 @@ function Invoke-Native([string] $File, [string[]] $Arguments) {
 # A child pwsh like this one: the .NET tool's (dotnet PSHOME/pwsh.dll) or an installed pwsh.
 function Invoke-ChildPwsh([string] $Script) {
     $exe = [System.Environment]::ProcessPath
-    $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
-    Invoke-Native $exe ($prefix + @('-NoProfile', '-NonInteractive', '-Command', $Script))
+    [string[]] $arguments = @(if ((Split-Path -Leaf $exe) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' }) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    Invoke-Native $exe $arguments
 }
 
 function Invoke-Build { Invoke-Native dotnet @('build', (Join-Path $Root 'UserNsContainer.sln'), '-c', 'Release') }

@@ -20,15 +20,8 @@ public sealed class PesterDocTests : ContainerTest
         File.WriteAllText(file, suite);
         try
         {
-            var modules = Path.GetDirectoryName(Path.GetDirectoryName(TestHost.ModuleManifest))!;
-            var (output, errors, code) = RealPwsh.Run($$"""
-                $env:PSModulePath = '{{modules}}' + [IO.Path]::PathSeparator + $env:PSModulePath
-                Import-Module '{{PesterSpecTests.PesterModule}}' -RequiredVersion 5.7.1
-                $c = New-PesterConfiguration
-                $c.Run.Path = '{{file}}'
-                $c.Run.PassThru = $true
-                $c.Output.Verbosity = 'None'
-                $r = Invoke-Pester -Configuration $c
+            // out/ is on PSModulePath (TestHost), as an installed module's folder is
+            var (output, errors, code) = RealPwsh.Pester(file, """
                 foreach ($t in $r.Tests) { "$($t.Result): $($t.Name)" }
                 foreach ($t in $r.Failed) { "error: $(($t.ErrorRecord | Select-Object -First 1).ToString())" }
                 """);

@@ -42,6 +42,21 @@ public static class RealPwsh
         return (p.ExitCode, output + err.Result);
     }
 
+    /// <summary>Pester 5.7.1, restored from NuGet by this project and copied beside the tests.</summary>
+    public static string PesterModule => Path.Combine(AppContext.BaseDirectory, "Pester", "Pester.psd1");
+
+    /// <summary>Runs the Pester specs at <paramref name="path"/> (a file or folder) in a new pwsh;
+    /// <paramref name="report"/> then writes what the test reads from the result, $r.</summary>
+    public static (string Output, string Errors, int ExitCode) Pester(string path, string report) => Run($$"""
+        Import-Module '{{PesterModule}}' -RequiredVersion 5.7.1
+        $c = New-PesterConfiguration
+        $c.Run.Path = '{{path}}'
+        $c.Run.PassThru = $true
+        $c.Output.Verbosity = 'None'
+        $r = Invoke-Pester -Configuration $c
+        {{report}}
+        """);
+
     /// <summary>Runs <paramref name="script"/> in a new pwsh with this run's state directory and the
     /// extra environment given; returns its standard output, standard error and exit code.</summary>
     public static (string Output, string Errors, int ExitCode) Run(string script, params (string Name, string Value)[] environment)
