@@ -35,9 +35,16 @@ Describe 'Mount-ContainerBind' {
 
     It 'keeps a hostile image''s symlink from redirecting the bind' -Skip:(-not $script:HasBusybox) {
         $image = New-BusyboxRoot -Path (Join-Path $TestDrive 'img')
-        New-Item -ItemType SymbolicLink -Path (Join-Path $image 'to-etc') -Target /etc | Out-Null
-        Invoke-UserNsContainer -RootFs $image -Bind "$($script:Src):/to-etc/usnc-pester" -Command cat, /etc/usnc-pester/f | Should -Be 'from-host'
-        Test-Path /etc/usnc-pester | Should -BeFalse
+        $link = New-Item -ItemType SymbolicLink -Path (Join-Path $image 'to-etc') -Target /etc
+        try {
+            Invoke-UserNsContainer -RootFs $image -Bind "$($script:Src):/to-etc/usnc-pester" -Command cat, /etc/usnc-pester/f | Should -Be 'from-host'
+            Test-Path /etc/usnc-pester | Should -BeFalse
+        }
+        finally {
+            # never leave a link to the host's /etc in the TestDrive: Pester's clean-up walks
+            # through directory links (an ordinary user then cannot read /etc/munge)
+            $link.Delete()
+        }
     }
 }
 
