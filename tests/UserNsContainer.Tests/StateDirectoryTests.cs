@@ -13,21 +13,23 @@ namespace UserNsContainer.Tests;
 /// processes other than its container's ends in ContainerRecordForged, removed, with nothing done.</summary>
 public sealed class StateDirectoryTests : ContainerTest
 {
-    [Fact]
+    [BusyboxFact]
     public void NoHostTmpOrBindOrLiveBindShowsTheStateDirectory()
     {
         // the tests' state directory is under /tmp, as the fallback for root without
         // XDG_RUNTIME_DIR used to be: -HostTmp and a bind of /tmp would show it
         var state = TestHost.StateDir;
+        _ = Busybox.RootFs; // the scratch root below holds busybox-root beside the state directory
         var r = TestHost.Run(@"$v = New-UserNsContainer -Name sd-victim -Environment @{ SECRET = 'hunter2' } -Command sleep, 60
             Invoke-UserNsContainer -HostTmp -Command sh, -c, ""ls -A $state | wc -l; cat $state/*.json 2>/dev/null | grep -c hunter2; touch $state/x 2>/dev/null || echo refused""
             Invoke-UserNsContainer -Bind /tmp:/host-tmp -Command sh, -c, ""ls -A /host-tmp/$($state.Substring(5)) | wc -l""
+            Invoke-UserNsContainer -RootFs ([IO.Path]::GetDirectoryName($state)) -Command /busybox-root/bin/busybox, sh, -c, 'ls -A /state | /busybox-root/bin/busybox wc -l'   # a root that holds it
             try { Invoke-UserNsContainer -Bind ""${state}:/s"" -Command true } catch { $_.FullyQualifiedErrorId }
             $w = New-UserNsContainer -Command sleep, 60
             try { $w | Mount-ContainerBind -Source /tmp -Target /tmp/host -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }
             $w, $v | Remove-UserNsContainer -Force", Vars(("state", state)));
         Assert.True(r.Succeeded || r.Errors.All(e => e.FullyQualifiedErrorId.StartsWith("BindExposes", StringComparison.Ordinal)), string.Join("\n", r.Errors));
-        Assert.Equal(new[] { "0", "0", "refused", "0",
+        Assert.Equal(new[] { "0", "0", "refused", "0", "0",
             "BindExposesPrivateDirectory,UserNsContainer.Commands.InvokeUserNsContainerCommand",
             "BindExposesPrivateDirectory,UserNsContainer.Commands.MountContainerBindCommand" }, r.Lines);
         Assert.False(File.Exists(Path.Combine(state, "x")));

@@ -90,11 +90,12 @@ public sealed partial class ContainerSpec
     /// wherever the container would see them (HiddenDirectories).</summary>
     internal string[] Hidden { get; set; } = Array.Empty<string>();
 
-    /// <summary>Host paths the container sees, and where: the host's root, its /tmp, every bind.</summary>
+    /// <summary>Host paths the container sees, and where: its root (the host's, or a directory
+    /// that may hold the state directory), the host's /tmp, every bind.</summary>
     internal IEnumerable<(string Source, string Target)> Exposed(IEnumerable<BindMount> binds)
     {
-        if (RootKind == RootKind.Host)
-            yield return ("/", "/");
+        if (RootKind is RootKind.Host or RootKind.Directory)
+            yield return (RootKind == RootKind.Host ? "/" : BindMount.RealPath(RootFs!) ?? RootFs!, "/");
         if (HostTmp)
             yield return ("/tmp", "/tmp");
         foreach (var b in binds)
