@@ -156,6 +156,17 @@ public sealed class LifecycleTests : ContainerTest
         }
     }
 
+    [Fact]
+    public void NamesBindFromThePipelineAsStrings()
+    {
+        var r = TestHost.Run(@"$null = New-UserNsContainer -Name lc-piped -Command sleep, 60
+            ('lc-piped' | Stop-UserNsContainer -Timeout 1 -PassThru).State.ToString()
+            'lc-piped' | Remove-UserNsContainer
+            @(Get-UserNsContainer | Where-Object Name -eq lc-piped).Count
+            'lc-absent' | Remove-UserNsContainer -ErrorVariable e -ErrorAction SilentlyContinue; $e[0].FullyQualifiedErrorId");
+        Assert.Equal(new[] { "Exited", "0", "ContainerNotFound,UserNsContainer.Commands.RemoveUserNsContainerCommand" }, r.Lines);
+    }
+
     /// <summary>The helper processes an idle container keeps (monitor, init) hold under
     /// 1 MiB resident together: the helper is linked with musl where musl-tools is installed.</summary>
     [MuslFact]

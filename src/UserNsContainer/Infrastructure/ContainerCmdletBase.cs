@@ -23,7 +23,8 @@ public abstract class ContainerCmdletBase : UserNsContainerCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = Array.Empty<string>();
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
+    /// <summary>Names, also piped as strings ('web' | Remove-UserNsContainer), as Get-Process takes them.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
