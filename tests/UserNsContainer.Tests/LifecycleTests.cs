@@ -167,6 +167,17 @@ public sealed class LifecycleTests : ContainerTest
         Assert.Equal(new[] { "Exited", "0", "ContainerNotFound,UserNsContainer.Commands.RemoveUserNsContainerCommand" }, r.Lines);
     }
 
+    [Fact]
+    public void IdAndNameCompleteTheContainersOfThisUser()
+    {
+        var r = TestHost.Run(@"$c = New-UserNsContainer -Name lc-complete -Command sleep, 60
+            $line = ""Stop-UserNsContainer -Id $($c.Id.Substring(0, 5))""; (@((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText) -join ',') -eq $c.Id
+            $line = 'Remove-UserNsContainer -Name lc-comp'; @((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText)
+            $c | Remove-UserNsContainer -Force");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "True", "lc-complete" }, r.Lines);
+    }
+
     /// <summary>The helper processes an idle container keeps (monitor, init) hold under
     /// 1 MiB resident together: the helper is linked with musl where musl-tools is installed.</summary>
     [MuslFact]

@@ -11,7 +11,23 @@ namespace UserNsContainer.Commands;
 public sealed class ContainerNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
-        string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        ContainerCompletion.Complete(wordToComplete, h => h.Name);
+}
+
+/// <summary>Completes -Id with the Ids of this user's containers.</summary>
+public sealed class ContainerIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+        string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        ContainerCompletion.Complete(wordToComplete, h => h.Id);
+}
+
+internal static class ContainerCompletion
+{
+    /// <summary>This user's containers whose key starts with what was typed; the tooltip shows
+    /// the name, state and pid.</summary>
+    public static IEnumerable<CompletionResult> Complete(string wordToComplete, System.Func<ContainerHandle, string> key)
     {
         IReadOnlyList<ContainerHandle> all;
         try
@@ -23,8 +39,8 @@ public sealed class ContainerNameCompleter : IArgumentCompleter
             return Enumerable.Empty<CompletionResult>();
         }
         var prefix = wordToComplete.Trim('\'', '"');
-        return all.Where(h => h.Name.StartsWith(prefix, System.StringComparison.Ordinal))
-            .Select(h => new CompletionResult(h.Name, h.Name, CompletionResultType.ParameterValue, $"{h.Name} ({h.State}, pid {h.Pid})"));
+        return all.Where(h => key(h).StartsWith(prefix, System.StringComparison.Ordinal))
+            .Select(h => new CompletionResult(key(h), key(h), CompletionResultType.ParameterValue, $"{h.Name} ({h.State}, pid {h.Pid})"));
     }
 }
 

@@ -21,6 +21,7 @@ public abstract class ContainerCmdletBase : UserNsContainerCmdlet
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ById)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerIdCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
     /// <summary>Names, also piped as strings ('web' | Remove-UserNsContainer), as Get-Process takes them.</summary>
