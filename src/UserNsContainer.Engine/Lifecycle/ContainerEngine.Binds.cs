@@ -97,6 +97,6 @@ public sealed partial class ContainerEngine
         var received = HelperProcess.RunOnce(mode, new[] { new[] { "target", handle.Pid.ToString(CultureInfo.InvariantCulture) }, LinkRecord(handle) }
             .Concat(PlanBuilder.FaultRecords()).Append(op).Append(new[] { "end" }));
         if (received.FirstOrDefault(r => r[0] == "error") is { } error)
-            RemovingForged(handle, () => throw SetupErrors.FromRecord(error, new ContainerSpec()));
+            throw AfterHelperFailure(handle, SetupErrors.FromRecord(error, new ContainerSpec()));
     }
 }

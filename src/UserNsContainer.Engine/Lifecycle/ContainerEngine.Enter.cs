@@ -61,8 +61,7 @@ public sealed partial class ContainerEngine
         catch (Exception e)
         {
             session?.Abort();
-            if (e is UserNsContainerException { ErrorId: "ContainerRecordForged" } && request.Container is { } forged)
-                Store.Delete(forged); // the monitor's link did not vouch for the record
+            AfterHelperFailure(request.Container, e);
             throw;
         }
         return new EnteredProcess(session, joined);

@@ -104,19 +104,13 @@ public sealed partial class ContainerEngine
             "someone other than this module changed it. Nothing was done to them, and the record was removed.",
             h, "Check who else can write your state directory.");
 
-    /// <summary>Runs <paramref name="act"/>; a ContainerRecordForged from the helper (the monitor's
-    /// link did not vouch for the record) removes the record too.</summary>
-    private void RemovingForged(ContainerHandle h, Action act)
+    /// <summary>A helper's failure on <paramref name="h"/>: a ContainerRecordForged (the monitor's
+    /// link did not vouch for the record) removes the record too. Returns the failure to throw.</summary>
+    private Exception AfterHelperFailure(ContainerHandle? h, Exception e)
     {
-        try
-        {
-            act();
-        }
-        catch (UserNsContainerException e) when (e.ErrorId == "ContainerRecordForged")
-        {
+        if (h is not null && e is UserNsContainerException { ErrorId: "ContainerRecordForged" })
             Store.Delete(h);
-            throw;
-        }
+        return e;
     }
 
     /// <summary>One container by Id: its record alone is read (a stale one is cleaned away).</summary>

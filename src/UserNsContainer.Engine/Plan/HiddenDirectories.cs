@@ -23,11 +23,9 @@ public static class HiddenDirectories
     /// the container sees at a target, the hidden directories at or under it.</summary>
     public static IEnumerable<string> Targets(IEnumerable<string> hidden, IEnumerable<(string Source, string Target)> exposed)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var h in hidden)
-            foreach (var (source, target) in exposed)
-                if (Relative(h, source) is { } rel && seen.Add(rel.Length == 0 ? target : target.TrimEnd('/') + "/" + rel))
-                    yield return rel.Length == 0 ? target : target.TrimEnd('/') + "/" + rel;
+        var views = exposed.ToList(); // resolved once (a directory root's realpath), not per hidden directory
+        return hidden.SelectMany(h => views.Select(v => Relative(h, v.Source) is { } rel ? (rel.Length == 0 ? v.Target : v.Target.TrimEnd('/') + "/" + rel) : null))
+            .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Refuses a bind whose source lies inside the state directory (the first of
