@@ -209,6 +209,8 @@ int run_enter(struct plan *plan)
     }
     if (slave >= 0)
         close(slave);
+    else
+        drop_stdin(); /* the command holds its stdin alone: a writer gets EPIPE once it ends */
     close(barrier[0]);
     close(errp[1]);
     send_simple("pid", child, getpid());

@@ -169,6 +169,7 @@ int run_monitor(struct plan *plan);
 
 /* io.c */
 void write_full(int fd, const void *buf, size_t n);
+void drop_stdin(void);
 int read_full(int fd, void *buf, size_t n);
 /* the barrier's frames (u32 length, then a record): written as one batch, read in chunks */
 struct frame_batch {

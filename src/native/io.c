@@ -1,6 +1,7 @@
 /* Whole reads and writes on pipes, and the signalfd both halves wait on. */
 #include "helper.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,4 +98,14 @@ int make_signalfd(const int *sigs, size_t n, sigset_t *set)
         sigaddset(set, sigs[i]);
     sigprocmask(SIG_BLOCK, set, NULL);
     return signalfd(-1, set, SFD_CLOEXEC);
+}
+
+/* /dev/null in place of fd 0: the helper keeps no end of the pipe its command reads. */
+void drop_stdin(void)
+{
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && fd != 0) {
+        dup2(fd, 0);
+        close(fd);
+    }
 }

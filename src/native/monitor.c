@@ -279,6 +279,8 @@ int run_monitor(struct plan *plan)
     }
     if (init == 0)
         exec_init(plan, barrier[0], endp[1], trees[1], logp[1], &set);
+    if (!plan->detached && !plan->tty)
+        drop_stdin(); /* the command's stdin is the init's: the monitor holding it would keep a writer blocked after the command ended */
     fault_point(plan, "monitor", "clone");
     /* the clone took its copy dumpable (the engine still writes its maps); the monitor holds
      * the engine's socket and runs as the caller: nothing of the same uid inside (sharing the

@@ -78,11 +78,12 @@ public sealed unsafe class FuzzTests : ContainerTest
         {
             HelperProcess.CloseAll(helperFd);
         }
+        HelperProcess.CloseAll(spawned.StdinFd); // the helper reads EOF
         var verbs = new List<string>();
         var stderr = new StringBuilder();
         using (channel)
-        using (var err = new LineReader(spawned.StderrFd, Engine.ContainerOutputKind.Stderr))
-        using (var output = new LineReader(spawned.StdoutFd, Engine.ContainerOutputKind.Stdout))
+        using (var err = new OutputReader(spawned.StderrFd, Engine.ContainerOutputKind.Stderr, bytes: false))
+        using (var output = new OutputReader(spawned.StdoutFd, Engine.ContainerOutputKind.Stdout, bytes: false))
         {
             foreach (var record in plan)
                 fixed (byte* p = record)
@@ -99,9 +100,11 @@ public sealed unsafe class FuzzTests : ContainerTest
                 verbs.Add(rec[0]);
             }
             Assert.True(DateTime.UtcNow < deadline, "the helper hung: its socket stayed open for 10 s");
+            var lines = new List<Engine.ContainerOutput>();
             while (Libc.PollIn(spawned.StderrFd, 1000, "fuzz stderr") && !err.AtEnd)
-                foreach (var line in err.Read())
-                    stderr.AppendLine(line);
+                err.Read(lines);
+            foreach (var line in lines)
+                stderr.AppendLine(line.Line);
         }
         return (verbs, HelperProcess.Reap(spawned.Pid), stderr.ToString());
     }

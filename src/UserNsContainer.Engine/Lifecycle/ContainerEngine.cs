@@ -273,23 +273,25 @@ public sealed partial class ContainerEngine
         }
     }
 
-    /// <summary>Streams a foreground container's output; the last item carries the exit.</summary>
-    public IEnumerable<ContainerOutput> ReadOutput(ContainerHandle handle, CancellationToken cancel)
+    /// <summary>A foreground container's standard streams: input to write, output to read,
+    /// the last output item carrying the exit (which the handle then shows).</summary>
+    public ForegroundIo OpenIo(ContainerHandle handle, OutputForms forms)
     {
         if (!Sessions.TryGetValue(handle.Id, out var session))
             throw new UserNsContainerException("NotForeground", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' is not a foreground container of this process.", handle);
-        foreach (var item in session.ReadOutput(cancel))
+        return session.OpenIo(forms, exit =>
         {
-            if (item.Exit is { } exit)
-            {
-                handle.State = ContainerState.Exited;
-                handle.ExitCode = exit.ExitCode;
-                handle.Signal = exit.Signal;
-            }
-            yield return item;
-        }
+            handle.State = ContainerState.Exited;
+            handle.ExitCode = exit.ExitCode;
+            handle.Signal = exit.Signal;
+        });
     }
+
+    /// <summary>Streams a foreground container's output as lines, its stdin closed; the last
+    /// item carries the exit.</summary>
+    public IEnumerable<ContainerOutput> ReadOutput(ContainerHandle handle, CancellationToken cancel) =>
+        OpenIo(handle, OutputForms.Lines).Finish(cancel);
 
     /// <summary>Ends a foreground container's bookkeeping: reaps the helper, deletes its files.</summary>
     public void ReleaseForeground(ContainerHandle handle)

@@ -6,8 +6,8 @@ using UserNsContainer.Engine.Native;
 
 namespace UserNsContainer.Engine;
 
-/// <summary>What a foreground container sends back: a line of output, or its end.</summary>
-public sealed record ContainerOutput(ContainerOutputKind Kind, string? Line, ContainerExit? Exit = null);
+/// <summary>What a foreground container sends back: a line or a chunk of bytes of output, or its end.</summary>
+public sealed record ContainerOutput(ContainerOutputKind Kind, string? Line, ContainerExit? Exit = null, byte[]? Bytes = null);
 
 public enum ContainerOutputKind { Stdout, Stderr, Exited }
 
@@ -44,7 +44,7 @@ internal sealed class ContainerSession : IDisposable
     private readonly HelperProcess.Spawned _spawned;
     private readonly bool _detached;
     private bool _reaped;
-    private bool _outputStarted;
+    private ForegroundIo? _io;
     private TerminalState? _terminal;
     private StdioMode _stdio;
     private string _mode = "create";
@@ -202,62 +202,35 @@ internal sealed class ContainerSession : IDisposable
         _ => $"before it reported '{verb}'",
     };
 
-    /// <summary>Streams a foreground container's output until it exits, on the calling
-    /// thread: one poll over stdout, stderr and the control socket, lines yielded as they
-    /// arrive. Cancelling kills the container (SIGKILL to its init) and still drains to the
-    /// exit record.</summary>
-    public IEnumerable<ContainerOutput> ReadOutput(CancellationToken cancel)
+    /// <summary>The command's standard streams (once: the pipes are the returned object's from
+    /// here on). <paramref name="onExit"/> runs when the exit record arrives.</summary>
+    public ForegroundIo OpenIo(OutputForms forms, Action<ContainerExit>? onExit = null)
     {
-        _outputStarted = true; // the readers own the pipes from here on
-        var streams = new List<LineReader>();
-        if (_spawned.StdoutFd >= 0)
-            streams.Add(new LineReader(_spawned.StdoutFd, ContainerOutputKind.Stdout));
-        if (_spawned.StderrFd >= 0)
-            streams.Add(new LineReader(_spawned.StderrFd, ContainerOutputKind.Stderr));
-        bool killed = false;
-        try
-        {
-            while (Exit is null || streams.Count > 0)
-            {
-                if (!killed && cancel.IsCancellationRequested)
-                {
-                    Kill(9);
-                    killed = true;
-                }
-                var fds = new List<int>(3);
-                foreach (var r in streams)
-                    fds.Add(r.Fd);
-                if (Exit is null)
-                    fds.Add(_channel.Fd);
-                int ready = Libc.PollAny(fds, 100);
-                if (ready < 0)
-                    continue;
-                if (ready == fds.Count - 1 && Exit is null)
-                {
-                    var rec = _channel.ReadRecord();
-                    if (rec is null)
-                        Exit ??= new ContainerExit("lost", 0); // the monitor died: no exit record
-                    else if (rec[0] == "exit")
-                        Exit = ContainerExit.FromRecord(rec);
-                    continue;
-                }
-                var reader = streams[ready];
-                foreach (var line in reader.Read())
-                    yield return new ContainerOutput(reader.Kind, line);
-                if (reader.AtEnd)
-                {
-                    streams.Remove(reader);
-                    reader.Dispose();
-                }
-            }
-        }
-        finally
-        {
-            foreach (var r in streams)
-                r.Dispose();
+        if (_io is not null)
+            throw new InvalidOperationException("The container's streams are already open.");
+        return _io = new ForegroundIo(this, _spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd, forms, onExit);
+    }
+
+    /// <summary>Streams a foreground container's output until it exits, lines as they arrive,
+    /// its stdin closed; the last item carries the exit.</summary>
+    public IEnumerable<ContainerOutput> ReadOutput(CancellationToken cancel) => (_io ?? OpenIo(OutputForms.Lines)).Finish(cancel);
+
+    internal int ControlFd => _channel.Fd;
+
+    /// <summary>Reads one record from the control socket: the exit (or, when the monitor is gone
+    /// without one, "lost") is returned once, when it arrives.</summary>
+    internal ContainerExit? ReadControl()
+    {
+        if (Exit is not null)
+            return null;
+        var rec = _channel.ReadRecord();
+        if (rec is null)
+            Exit = new ContainerExit("lost", 0); // the monitor died: no exit record
+        else if (rec[0] == "exit")
+            Exit = ContainerExit.FromRecord(rec);
+        if (Exit is not null)
             RestoreTerminal();
-        }
-        yield return new ContainerOutput(ContainerOutputKind.Exited, null, Exit);
+        return Exit;
     }
 
     public void Kill(int signal)
@@ -282,8 +255,10 @@ internal sealed class ContainerSession : IDisposable
         _channel.Dispose();
         ReapSpawned();
         RestoreTerminal();
-        if (!_outputStarted)
-            HelperProcess.CloseAll(_spawned.StdoutFd, _spawned.StderrFd);
+        if (_io is null)
+            HelperProcess.CloseAll(_spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd);
+        else
+            _io.Dispose();
     }
 
     private void ReapSpawned()
@@ -303,6 +278,10 @@ internal sealed class ContainerSession : IDisposable
 
     public void Dispose()
     {
+        if (_io is null)
+            HelperProcess.CloseAll(_spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd);
+        else
+            _io.Dispose();
         _channel.Dispose();
         ReapSpawned();
         RestoreTerminal();

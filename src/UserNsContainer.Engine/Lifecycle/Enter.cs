@@ -41,6 +41,9 @@ public sealed class EnteredProcess : IDisposable
 
     public IEnumerable<ContainerOutput> ReadOutput(CancellationToken cancel) => _session.ReadOutput(cancel);
 
+    /// <summary>The command's standard streams, as for Invoke-UserNsContainer.</summary>
+    public ForegroundIo OpenIo(OutputForms forms) => _session.OpenIo(forms);
+
     public void Dispose()
     {
         if (_session.Exit is null)

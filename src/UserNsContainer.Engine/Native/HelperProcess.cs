@@ -15,7 +15,7 @@ public enum StdioMode
     /// <summary>A terminal: the helper relays between the caller's own fds 0, 1, 2 and a new pty
     /// that the command gets as its controlling terminal (the caller's is never shared).</summary>
     Inherit,
-    /// <summary>stdin from /dev/null, stdout and stderr into pipes the engine reads.</summary>
+    /// <summary>stdin, stdout and stderr are pipes the engine writes and reads.</summary>
     Capture,
     /// <summary>/dev/null; the helper relays the container's output to its log.</summary>
     Detached,
@@ -39,7 +39,7 @@ internal static unsafe class HelperProcess
         var other => "linux-" + other.ToString().ToLowerInvariant(),
     };
 
-    public sealed record Spawned(int Pid, int StdoutFd, int StderrFd);
+    public sealed record Spawned(int Pid, int StdinFd, int StdoutFd, int StderrFd);
 
     /// <param name="helper">Another build of the helper (the tests' sanitizer build); by default the module's.</param>
     public static Spawned Spawn(int controlFd, StdioMode stdio, string mode = "create", string? helper = null)
@@ -47,11 +47,15 @@ internal static unsafe class HelperProcess
         helper ??= HelperPath;
         // fd 3 must be a dup2 target distinct from its source, so that CLOEXEC is cleared.
         int ctl = Libc.Check(Libc.fcntl(controlFd, F_DUPFD_CLOEXEC, 10), "fcntl");
-        int outR = -1, outW = -1, errR = -1, errW = -1;
+        int inR = -1, inW = -1, outR = -1, outW = -1, errR = -1, errW = -1;
         if (stdio == StdioMode.Capture)
         {
+            (inR, inW) = Pipe();
             (outR, outW) = Pipe();
             (errR, errW) = Pipe();
+            Libc.TunePipe(inW, nonBlocking: true);
+            Libc.TunePipe(outR, nonBlocking: false);
+            Libc.TunePipe(errR, nonBlocking: false);
         }
         var actions = stackalloc byte[512];
         var attr = stackalloc byte[1024];
@@ -61,10 +65,11 @@ internal static unsafe class HelperProcess
             Libc.posix_spawn_file_actions_init(actions);
             Libc.posix_spawnattr_init(attr);
             Libc.posix_spawn_file_actions_adddup2(actions, ctl, 3);
-            if (stdio != StdioMode.Inherit)
+            if (stdio == StdioMode.Detached)
                 AddOpen(actions, 0, "/dev/null", O_RDONLY);
             if (stdio == StdioMode.Capture)
             {
+                Libc.posix_spawn_file_actions_adddup2(actions, inR, 0);
                 Libc.posix_spawn_file_actions_adddup2(actions, outW, 1);
                 Libc.posix_spawn_file_actions_adddup2(actions, errW, 2);
             }
@@ -85,18 +90,18 @@ internal static unsafe class HelperProcess
             int rc = SpawnWithArgs(&pid, helper, mode, actions, attr);
             if (rc != 0)
                 throw new SystemCallException("posix_spawn", helper, rc);
-            return new Spawned(pid, outR, errR);
+            return new Spawned(pid, inW, outR, errR);
         }
         catch
         {
-            CloseAll(outR, errR);
+            CloseAll(inW, outR, errR);
             throw;
         }
         finally
         {
             Libc.posix_spawn_file_actions_destroy(actions);
             Libc.posix_spawnattr_destroy(attr);
-            CloseAll(ctl, outW, errW);
+            CloseAll(ctl, inR, outW, errW);
         }
     }
 

@@ -133,7 +133,7 @@ internal static class SpareHelpers
     private static void Close(Spare spare, bool reaped)
     {
         spare.Channel.Dispose();
-        HelperProcess.CloseAll(spare.Spawned.StdoutFd, spare.Spawned.StderrFd);
+        HelperProcess.CloseAll(spare.Spawned.StdinFd, spare.Spawned.StdoutFd, spare.Spawned.StderrFd);
         if (!reaped)
             HelperProcess.Reap(spare.Spawned.Pid);
     }

@@ -10,7 +10,7 @@ namespace UserNsContainer.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "UserNsContainer", SupportsShouldProcess = true)]
 [OutputType(typeof(string), typeof(ContainerHandle), typeof(EnterResult))]
-public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
+public sealed class InvokeUserNsContainerCommand : SpecCmdletBase, IDisposable
 {
     private static readonly string[] DefaultShell = { "/bin/sh" };
 
@@ -43,6 +43,53 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
     [Parameter]
     public int JoinTimeout { get; set; } = 30;
 
+    /// <summary>Input for the command's stdin, as for a native command: strings as lines,
+    /// bytes and byte[] raw, other objects as Out-String shows them. (An image object piped in
+    /// is the image to run instead.)</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
+    /// <summary>A file whose bytes are the command's stdin (Start-Process's name).</summary>
+    [Parameter]
+    public string? RedirectStandardInput { get; set; }
+
+    /// <summary>A file that gets the command's stdout, byte for byte (created or overwritten).</summary>
+    [Parameter]
+    public string? RedirectStandardOutput { get; set; }
+
+    /// <summary>A file that gets the command's stderr, byte for byte (created or overwritten).</summary>
+    [Parameter]
+    public string? RedirectStandardError { get; set; }
+
+    /// <summary>stdout as byte[] chunks in the pipeline instead of lines.</summary>
+    [Parameter]
+    public SwitchParameter AsByteStream { get; set; }
+
+    private Redirections? _redirections;
+    private ForegroundRun? _run;
+    private ContainerHandle? _handle;
+    private bool _terminal;
+
+    protected override void ProcessRecord()
+    {
+        if (InputObject is null)
+            return;
+        if (ImageArgument.From(InputObject) is { } image)
+        {
+            Image = image; // an image object piped in: the image to run
+            return;
+        }
+        if (JoinTag is not null || Join)
+        {
+            // the joined peer's streams exist once it has arrived, at the end
+            (_joinedInput ??= new()).Add(InputObject);
+            return;
+        }
+        StartForeground(withInput: true)?.Input(InputObject);
+    }
+
+    private System.Collections.Generic.List<object>? _joinedInput;
+
     protected override void EndProcessing()
     {
         if (JoinTag is not null || Join)
@@ -50,26 +97,65 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase
             RunJoined();
             return;
         }
-        var spec = BuildSpec(DefaultShell);
-        bool terminal = ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
-        if (!ShouldProcess(spec.Command is { } c ? string.Join(' ', c) : $"the command of image {Image}", "Run in a new container"))
+        var run = StartForeground(withInput: false);
+        if (run is null)
             return;
-        var options = new CreateOptions { Foreground = true, Stdio = terminal ? StdioMode.Inherit : StdioMode.Capture };
-        var handle = Terminating(() => Engine.Create(spec, options));
-        try
-        {
-            ForegroundOutput.Stream(this, Engine.ReadOutput(handle, Cancel));
-        }
-        finally
-        {
-            Engine.ReleaseForeground(handle);
-        }
+        if (_redirections?.Stdin is { } stdin)
+            run.InputFile(stdin);
+        run.Finish();
+        Engine.ReleaseForeground(_handle!);
+        _released = true;
         if (Cancel.IsCancellationRequested)
             throw new PipelineStoppedException();
-        WriteVerbose($"Container '{handle.Name}' exited with code {handle.ExitCode}.");
+        WriteVerbose($"Container '{_handle!.Name}' exited with code {_handle.ExitCode}.");
         if (PassThru)
-            WriteObject(handle);
+            WriteObject(_handle);
     }
+
+    /// <summary>The first pipeline object (or, without input, the end) creates the container.</summary>
+    private ForegroundRun? StartForeground(bool withInput)
+    {
+        if (_run is not null || _handle is not null)
+            return _run;
+        var spec = BuildSpec(DefaultShell);
+        _redirections = Terminating(() => Redirections.Open(this, RedirectStandardInput, RedirectStandardOutput, RedirectStandardError, withInput));
+        _terminal = _redirections.AllowsTerminal && !withInput && !AsByteStream
+            && ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
+        if (!ShouldProcess(spec.Command is { } c ? string.Join(' ', c) : $"the command of image {Image}", "Run in a new container"))
+        {
+            _redirections.Discard();
+            _handle = null;
+            return null;
+        }
+        var options = new CreateOptions { Foreground = true, Stdio = _terminal ? StdioMode.Inherit : StdioMode.Capture };
+        try
+        {
+            _handle = Engine.Create(spec, options);
+        }
+        catch (UserNsContainerException e)
+        {
+            _redirections.Discard();
+            SessionState.PSVariable.Set("global:LASTEXITCODE", 125);
+            ThrowTerminatingError(ToErrorRecord(e));
+        }
+        var targets = _redirections.Targets(AsByteStream, !_terminal && NativeParity.ErrorGoesToConsole(this));
+        _run = new ForegroundRun(this, Engine.OpenIo(_handle!, targets.Forms), targets,
+            spec.Command is { Length: > 0 } cmd ? cmd[0] : "sh", _handle!.Pid, Cancel);
+        return _run;
+    }
+
+    /// <summary>Ctrl+C or a failing pipeline before the end: the command is asked to end (SIGINT,
+    /// then SIGTERM and SIGKILL) and nothing of it is left.</summary>
+    public void Dispose()
+    {
+        _run?.Dispose();
+        if (_handle is not null && !_released)
+            Engine.ReleaseForeground(_handle);
+        _released = true;
+        _redirections?.Dispose();
+    }
+
+    private bool _released;
 
     /// <summary>-JoinTag: arrive (create or join), run this peer's command inside, leave.</summary>
     private void RunJoined()

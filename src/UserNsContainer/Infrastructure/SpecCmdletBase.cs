@@ -9,8 +9,9 @@ namespace UserNsContainer.Commands;
 /// <summary>The parameters that describe a new container (New- and Invoke-UserNsContainer).</summary>
 public abstract class SpecCmdletBase : UserNsContainerCmdlet
 {
-    /// <summary>The program to run, then its arguments.</summary>
-    [Parameter(Position = 0)]
+    /// <summary>The program to run, then its arguments: bare words after the cmdlet's own
+    /// parameters, as for bwrap or podman run (or a list: -Command ls,-la).</summary>
+    [Parameter(Position = 0, ValueFromRemainingArguments = true)]
     [AllowEmptyCollection]
     public string[]? Command { get; set; }
 
