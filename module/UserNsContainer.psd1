@@ -15,6 +15,7 @@
         'Start-UserNsContainer'
         'Get-UserNsContainer'
         'Wait-UserNsContainer'
+        'Get-UserNsContainerLog'
         'Stop-UserNsContainer'
         'Remove-UserNsContainer'
         'Set-IdMap'

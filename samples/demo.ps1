@@ -16,6 +16,6 @@ Get-UserNsContainer | Out-Default
 
 '--- stop and remove them ---'
 $worker, $idle | Stop-UserNsContainer -Timeout 2 -PassThru | Out-Default
-"log of demo-worker: $([System.IO.File]::ReadAllText($worker.LogPath).Trim())"
+"log of demo-worker: $($worker | Get-UserNsContainerLog)"
 $worker, $idle | Remove-UserNsContainer
 "containers left: $(@(Get-UserNsContainer).Count)"

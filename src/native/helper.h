@@ -169,6 +169,18 @@ int run_monitor(struct plan *plan);
 
 /* io.c */
 void write_full(int fd, const void *buf, size_t n);
+
+/* log.c: a detached container's stdout and stderr, one record per line (k8s-file format) */
+struct log_relay {
+    int in[2]; /* stdout, stderr: the read ends */
+    int out;
+    const char *path;
+    long max;
+    long written;
+};
+void log_open(struct log_relay *l);
+int log_pump(struct log_relay *l, int which);
+void log_drain(struct log_relay *l);
 void drop_stdin(void);
 int read_full(int fd, void *buf, size_t n);
 /* the barrier's frames (u32 length, then a record): written as one batch, read in chunks */

@@ -31,44 +31,6 @@
 
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
 
-struct log_relay {
-    int in;
-    int out;
-    const char *path;
-    long max;
-    long written;
-};
-
-static void log_open(struct log_relay *l)
-{
-    l->out = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-    struct stat st;
-    l->written = l->out >= 0 && fstat(l->out, &st) == 0 ? st.st_size : 0;
-}
-
-/* Copies what the container wrote; past the limit the log moves to LOG.1 (one kept). */
-static int log_pump(struct log_relay *l)
-{
-    char buf[65536];
-    ssize_t n = read(l->in, buf, sizeof buf);
-    if (n <= 0)
-        return n < 0 && errno == EINTR ? 1 : 0;
-    if (l->out >= 0 && l->written + n > l->max) {
-        char *old = NULL;
-        close(l->out);
-        if (asprintf(&old, "%s.1", l->path) >= 0) {
-            rename(l->path, old);
-            free(old);
-        }
-        log_open(l);
-    }
-    if (l->out >= 0) {
-        write_full(l->out, buf, (size_t)n);
-        l->written += n;
-    }
-    return 1;
-}
-
 static void write_status(const struct plan *plan, const struct end_report *end)
 {
     static const char *names[] = {"exited", "signaled", "failed"};
@@ -192,7 +154,7 @@ static int keep_caps_across_exec(void)
 }
 
 /* The clone's child: its fds to their fixed places, then this program again as the init. */
-static void exec_init(const struct plan *plan, int barrier, int endpipe, int trees, int logw, const sigset_t *set)
+static void exec_init(const struct plan *plan, int barrier, int endpipe, int trees, const int logw[2], const sigset_t *set)
 {
     sigprocmask(SIG_UNBLOCK, set, NULL);
     signal(SIGINT, SIG_DFL);
@@ -201,8 +163,8 @@ static void exec_init(const struct plan *plan, int barrier, int endpipe, int tre
         /* the init never holds the caller's terminal: the command gets a pty of its own */
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         dup2(devnull, 0);
-        dup2(plan->detached ? logw : devnull, 1);
-        dup2(plan->detached ? logw : devnull, 2);
+        dup2(plan->detached ? logw[0] : devnull, 1);
+        dup2(plan->detached ? logw[1] : devnull, 2);
     }
     /* out of the way first, so that no fixed place is one of the sources */
     barrier = fcntl(barrier, F_DUPFD_CLOEXEC, 10);
@@ -248,7 +210,7 @@ static void remove_orphan_files(const struct plan *plan)
 
 int run_monitor(struct plan *plan)
 {
-    int barrier[2], endp[2], logp[2] = {-1, -1}, trees[2];
+    int barrier[2], endp[2], logp[2] = {-1, -1}, errp[2] = {-1, -1}, trees[2];
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
@@ -258,7 +220,7 @@ int run_monitor(struct plan *plan)
         socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, trees) < 0)
         return send_error(-1, "pipe", "", errno, ""), 1;
     if (plan->detached) {
-        if (pipe2(logp, O_CLOEXEC) < 0)
+        if (pipe2(logp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
             return send_error(-1, "pipe", "", errno, ""), 1;
         pid_t pid = fork(); /* the engine reaps the first half; the second lives on */
         if (pid < 0)
@@ -277,8 +239,10 @@ int run_monitor(struct plan *plan)
         send_error(-1, "clone", "", errno, "");
         return 1;
     }
-    if (init == 0)
-        exec_init(plan, barrier[0], endp[1], trees[1], logp[1], &set);
+    if (init == 0) {
+        int logw[2] = {logp[1], errp[1]};
+        exec_init(plan, barrier[0], endp[1], trees[1], logw, &set);
+    }
     if (!plan->detached && !plan->tty)
         drop_stdin(); /* the command's stdin is the init's: the monitor holding it would keep a writer blocked after the command ended */
     fault_point(plan, "monitor", "clone");
@@ -301,6 +265,8 @@ int run_monitor(struct plan *plan)
     close(trees[1]);
     if (logp[1] >= 0)
         close(logp[1]);
+    if (errp[1] >= 0)
+        close(errp[1]);
     if (plan->uid_map != NULL && write_maps(plan, init) < 0) {
         link_close(&link, plan->link_path);
         kill(init, SIGKILL);
@@ -332,24 +298,27 @@ int run_monitor(struct plan *plan)
         kill(init, SIGKILL); /* nothing serves its root: it ends with the setup error it meets */
     close(barrier[1]);
 
-    struct log_relay log = {.in = logp[0], .out = -1, .path = plan->log_path, .max = plan->log_max};
+    struct log_relay log = {.in = {logp[0], errp[0]}, .out = -1, .path = plan->log_path, .max = plan->log_max};
     if (plan->detached && plan->log_path)
         log_open(&log);
-    struct pollfd pfd[6] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}, {link.listen, POLLIN, 0}};
+    struct pollfd pfd[7] = {{sfd, POLLIN, 0}, {plan->detached ? -1 : CTL_FD, POLLIN, 0}, {logp[0], POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}, {link.listen, POLLIN, 0}, {errp[0], POLLIN, 0}};
     int status = 0, engine_gone = 0;
     for (;;) {
         if (master >= 0)
             relay_fds(&relay, pfd + 3);
-        if (poll(pfd, 6, -1) < 0 && errno != EINTR)
+        if (poll(pfd, 7, -1) < 0 && errno != EINTR)
             break;
         fault_point(plan, "monitor", "running");
         if (pfd[5].revents & POLLIN)
             link_serve(&link, plan->link_id);
         if (master >= 0)
             relay_pump(&relay, pfd + 3);
-        if (pfd[2].revents & (POLLIN | POLLHUP))
-            if (!log_pump(&log))
+        if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+            if (!log_pump(&log, 0))
                 pfd[2].fd = -1;
+        if (pfd[6].revents & (POLLIN | POLLHUP | POLLERR))
+            if (!log_pump(&log, 1))
+                pfd[6].fd = -1;
         if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
             char b[64];
             if (recv(CTL_FD, b, sizeof b, MSG_DONTWAIT) <= 0) {
@@ -373,8 +342,7 @@ int run_monitor(struct plan *plan)
     link_close(&link, plan->link_path); /* the container is gone: nothing more to bind into */
     if (master >= 0)
         relay_finish(&relay);
-    while (pfd[2].fd >= 0 && log_pump(&log))
-        ;
+    log_drain(&log); /* every line in the log before the status says Exited */
     if (squashfuse > 0) {
         kill(squashfuse, SIGKILL); /* the container's mounts are gone with it */
         waitpid(squashfuse, NULL, 0);

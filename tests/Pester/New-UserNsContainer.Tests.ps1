@@ -14,7 +14,7 @@ Describe 'New-UserNsContainer' {
         $c.State | Should -Be 'Running'
         $c.Namespaces | Should -Be @('user', 'ipc', 'uts', 'net', 'pid', 'cgroup', 'mnt')
         Start-Sleep -Milliseconds 300
-        Get-Content $c.LogPath | Should -Be 'logged'
+        $c | Get-UserNsContainerLog | Should -Be 'logged'
     }
 
     It 'idles without -Command' {

@@ -32,7 +32,7 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
     [ValidateRange(1, int.MaxValue)]
     public int ProcessId { get; set; }
 
-    [Parameter(Position = 1)]
+    [Parameter(Position = 1, ValueFromRemainingArguments = true)]
     [AllowEmptyCollection]
     public string[]? Command { get; set; }
 
@@ -120,7 +120,7 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
             return;
         bool terminal = ForegroundOutput.UseTerminal(this, bound.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
         using var entered = Engine.Enter(request, terminal ? StdioMode.Inherit : StdioMode.Capture);
-        var exit = ForegroundOutput.Stream(this, entered.ReadOutput(Cancel));
+        var exit = ForegroundRun.Without(this, entered.OpenIo, terminal, spec.Command[0], entered.ProcessId, Cancel);
         if (Cancel.IsCancellationRequested)
             throw new PipelineStoppedException();
         if (PassThru)

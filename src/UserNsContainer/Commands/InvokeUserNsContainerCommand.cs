@@ -196,11 +196,11 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase, IDisposable
             () => Engine.Create(containerSpec, new CreateOptions { Foreground = false }), Cancel));
         try
         {
-            bool terminal = ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
+            bool terminal = _joinedInput is null && ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
             using var entered = Terminating(() => Engine.Enter(
                 new EnterRequest { TargetPid = handle.Pid, TargetStartTime = handle.PidStartTime, ContainerName = handle.Name, Process = process },
                 terminal ? StdioMode.Inherit : StdioMode.Capture));
-            var exit = ForegroundOutput.Stream(this, entered.ReadOutput(Cancel));
+            var exit = ForegroundRun.Without(this, entered.OpenIo, terminal, process.Command[0], entered.ProcessId, Cancel, _joinedInput);
             if (PassThru)
                 WriteObject(new EnterResult { Container = handle.Name, TargetPid = handle.Pid, Joined = entered.Joined, Command = process.Command, ExitCode = exit?.ExitCode, Signal = exit?.Signal });
         }

@@ -6,7 +6,7 @@ using UserNsContainer.Engine;
 namespace UserNsContainer.Commands;
 
 /// <summary>
-/// <para type="synopsis">Waits until containers have exited and returns their handles.</para>
+/// <para type="synopsis">Waits until containers have exited and returns their handles; Ctrl+C or -Timeout ends the wait, not the containers.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "UserNsContainer", DefaultParameterSetName = ByContainer)]
 [OutputType(typeof(ContainerHandle))]
@@ -27,8 +27,7 @@ public sealed class WaitUserNsContainerCommand : ContainerCmdletBase
         }
         catch (OperationCanceledException)
         {
-            // Ctrl+C: the container ends with the wait, as Invoke-UserNsContainer's does
-            Engine.Stop(container, TimeSpan.Zero, CancellationToken.None);
+            // Ctrl+C stops the waiting, not the container (as Wait-Process, Wait-Job and podman wait)
             throw new PipelineStoppedException();
         }
         if (!done)

@@ -45,6 +45,18 @@ internal sealed class ForegroundRun : IDisposable
         _cancel = cancel;
     }
 
+    /// <summary>Runs a command whose streams <paramref name="open"/> gives to the end: the
+    /// given input (if any) to its stdin, then EOF; output as for Invoke-UserNsContainer.</summary>
+    public static ContainerExit? Without(PSCmdlet cmdlet, Func<OutputForms, ForegroundIo> open, bool terminal, string program, int processId,
+        CancellationToken cancel, System.Collections.Generic.IEnumerable<object>? input = null)
+    {
+        var targets = new OutputTargets(null, null, false, !terminal && NativeParity.ErrorGoesToConsole(cmdlet));
+        using var run = new ForegroundRun(cmdlet, open(targets.Forms), targets, program, processId, cancel);
+        foreach (var item in input ?? Array.Empty<object>())
+            run.Input(item);
+        return run.Finish();
+    }
+
     /// <summary>One pipeline object for the command's stdin.</summary>
     public void Input(object? value)
     {
