@@ -39,6 +39,10 @@ public sealed partial class ContainerEngine
     }
 
     public StateStore Store { get; }
+    /// <summary>Who owns the foreground and not-yet-started containers made through this engine
+    /// (the PowerShell module instance of one runspace): <see cref="AbortOwnedSessions"/> ends
+    /// only those of the owner that goes, never another runspace's.</summary>
+    public object? Owner { get; init; }
     public Action<string> Verbose { get; }
     /// <summary>What the user should know that does not stop the container.</summary>
     public Action<string> Warning { get; }
@@ -127,6 +131,7 @@ public sealed partial class ContainerEngine
             handle.PidStartTime = ProcessInfo.StartTime(session.InitPid) ?? 0;
             handle.MonitorPid = session.MonitorPid;
             handle.MonitorStartTime = ProcessInfo.StartTime(session.MonitorPid) ?? 0;
+            session.Owner = Owner;
             Sessions[id] = session;
             if (options.Start)
                 Release(handle, session); // saves the record, as Running
@@ -368,13 +373,16 @@ public sealed partial class ContainerEngine
         Store.Delete(handle);
     }
 
-    /// <summary>Kills every foreground or not-yet-started container this process owns (module
-    /// removal); the store is opened only when there is one.</summary>
-    public static void AbortOwnedSessions(Func<StateStore> store)
+    /// <summary>Kills every foreground or not-yet-started container <paramref name="owner"/> made
+    /// (the module removed from one runspace; other runspaces of the process keep theirs); the
+    /// store is opened only when there is one.</summary>
+    public static void AbortOwnedSessions(object owner, Func<StateStore> store)
     {
         SpareHelpers.DiscardAll();
-        foreach (var id in Sessions.Keys)
+        foreach (var (id, owned) in Sessions)
         {
+            if (!ReferenceEquals(owned.Owner, owner))
+                continue;
             if (Sessions.TryRemove(id, out var session))
                 session.Abort();
             if (store().Load(id) is { } handle)

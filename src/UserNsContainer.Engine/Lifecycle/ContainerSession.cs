@@ -56,6 +56,8 @@ internal sealed class ContainerSession : IDisposable
         _detached = detached;
     }
 
+    /// <summary>Opaque: who made it (<see cref="ContainerEngine.Owner"/>).</summary>
+    public object? Owner { get; set; }
     public int InitPid { get; private set; }
     public int MonitorPid { get; private set; }
     public ContainerSpec Spec { get; private set; } = null!;
@@ -223,7 +225,7 @@ internal sealed class ContainerSession : IDisposable
     {
         if (Exit is not null)
             return null;
-        var rec = _channel.ReadRecord();
+        var rec = _channel.IsOpen ? _channel.ReadRecord() : null;
         if (rec is null)
             Exit = new ContainerExit("lost", 0); // the monitor died: no exit record
         else if (rec[0] == "exit")

@@ -100,6 +100,8 @@ public sealed unsafe class ForegroundIo : IDisposable
         for (int i = 0; i < n; i++)
             fds[i] = new Libc.PollFd { Fd = _readers[i].Fd, Events = Libc.POLLIN };
         int control = -1, input = -1;
+        if (Exit is null && _session.ControlFd < 0 && _session.ReadControl() is { } aborted)
+            _onExit?.Invoke(aborted); // the session was ended under this reader (Abort): "lost"
         if (Exit is null)
             fds[control = count++] = new Libc.PollFd { Fd = _session.ControlFd, Events = Libc.POLLIN };
         if (wantWrite && _stdin >= 0)

@@ -43,6 +43,8 @@ internal sealed class ContainerLog : IDisposable
         var history = new List<LogLine>();
         history.AddRange(ReadWhole(handle.LogPath + ".1"));
         history.AddRange(log.ReadAvailable());
+        if (!query.Follow)
+            history.AddRange(log.Pieces()); // a last line without its newline (yet), as it is
         IEnumerable<LogLine> shown = history.Where(l => Wanted(l, query));
         if (query.Tail >= 0)
             shown = shown.Skip(Math.Max(0, shown.Count() - query.Tail));
@@ -61,7 +63,12 @@ internal sealed class ContainerLog : IDisposable
                     yield return line;
             }
             if (ended)
+            {
+                foreach (var line in log.Pieces())
+                    if (Wanted(line, query))
+                        yield return line;
                 yield break;
+            }
             cancel.WaitHandle.WaitOne(FollowPoll);
         }
     }
@@ -129,6 +136,22 @@ internal sealed class ContainerLog : IDisposable
         }
     }
 
+    /// <summary>The pieces of lines still waiting for their end, as lines.</summary>
+    private List<LogLine> Pieces()
+    {
+        var lines = new List<LogLine>();
+        foreach (var (stream, pieces) in _pieces)
+        {
+            if (pieces.Count == 0)
+                continue;
+            lines.Add(new LogLine(_lastTime.ToLocalTime(), stream, Encoding.UTF8.GetString(pieces.ToArray())));
+            pieces.Clear();
+        }
+        return lines;
+    }
+
+    private DateTime _lastTime;
+
     /// <summary>One record; a complete line once its F record arrives.</summary>
     private LogLine? Parse(List<byte> record)
     {
@@ -146,6 +169,7 @@ internal sealed class ContainerLog : IDisposable
         };
         if (stream is null || ParseTime(Encoding.ASCII.GetString(bytes, 0, a)) is not { } time)
             return null;
+        _lastTime = time;
         var pieces = _pieces[stream.Value];
         pieces.AddRange(new ArraySegment<byte>(bytes, c + 1, bytes.Length - c - 1));
         if (bytes[b + 1] == (byte)'P')

@@ -76,14 +76,6 @@ internal sealed class ForegroundRun : IDisposable
             case string s:
                 Text(s);
                 return;
-            case object[] items when Array.TrueForAll(items, i => (i is PSObject p ? p.BaseObject : i) is byte):
-                // Get-Content -AsByteStream -ReadCount N: arrays of bytes
-                Flush();
-                var chunk = new byte[items.Length];
-                for (int i = 0; i < items.Length; i++)
-                    chunk[i] = (byte)(items[i] is PSObject p ? p.BaseObject : items[i]);
-                Send(chunk);
-                return;
             default:
                 foreach (var line in Format(value!))
                     Text(line);
@@ -151,7 +143,13 @@ internal sealed class ForegroundRun : IDisposable
     public ContainerExit? Finish()
     {
         if (!_cancel.IsCancellationRequested)
+        {
             Flush();
+            // what Out-String held back (a table waits for its last row)
+            if (_formatter is not null)
+                foreach (var line in _formatter.End())
+                    Text(line?.ToString() ?? "");
+        }
         ContainerExit? exit = null;
         foreach (var item in _io.Finish(_cancel))
         {

@@ -18,5 +18,6 @@ public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssembly
 
     // the state directory is looked up only if a container is left to clean: a spec that ran in
     // a Pester TestDrive must not have its (removed) state directory made again by Import -Force
-    public void OnRemove(PSModuleInfo module) => ContainerEngine.AbortOwnedSessions(StateStore.ForCurrentUser);
+    // only what this runspace's import made: another runspace of the process keeps its containers
+    public void OnRemove(PSModuleInfo module) => ContainerEngine.AbortOwnedSessions(module, StateStore.ForCurrentUser);
 }

@@ -53,15 +53,27 @@ internal static class NativeParity
     /// command ($? stays true, -ErrorAction Stop does not throw).</summary>
     public static void WriteStandardError(PSCmdlet cmdlet, string line, bool first)
     {
-        var record = new ErrorRecord(new RemoteException(line), first ? "NativeCommandError" : "NativeCommandErrorMessage",
-            ErrorCategory.NotSpecified, first ? line : null);
+        var record = first
+            ? new ErrorRecord(new RemoteException(line), "NativeCommandError", ErrorCategory.NotSpecified, line)
+            : new ErrorRecord(new RemoteException(line), "NativeCommandErrorMessage", ErrorCategory.NotSpecified, null);
         var parameters = WriteErrorSkipAllowCheck?.GetParameters();
         if (parameters is { Length: 3 } && parameters[2].ParameterType == typeof(bool))
         {
             WriteErrorSkipAllowCheck!.Invoke(cmdlet.CommandRuntime, new object?[] { record, null, true });
+            AppendToErrorVariable(cmdlet, record);
             return;
         }
         cmdlet.Host.UI.WriteErrorLine(line);
+    }
+
+    /// <summary>PowerShell leaves a native command's stderr out of error variables (a native
+    /// command has no -ErrorVariable); a cmdlet given -ErrorVariable gets its stderr lines there.</summary>
+    private static void AppendToErrorVariable(PSCmdlet cmdlet, ErrorRecord record)
+    {
+        if (!cmdlet.MyInvocation.BoundParameters.TryGetValue("ErrorVariable", out var given) || given is not string name || name.Length == 0)
+            return;
+        if (cmdlet.SessionState.PSVariable.GetValue(name.TrimStart('+')) is System.Collections.IList list && !list.IsReadOnly && !list.Contains(record))
+            list.Add(record);
     }
 
     /// <summary>$? false after this command, as after a native command's non-zero exit, without
@@ -89,12 +101,12 @@ internal static class NativeParity
     {
         const string errorId = "ProgramExitedWithNonZeroCode";
         var name = System.IO.Path.GetFileName(program);
-        var format = Automation.GetType("System.Management.Automation.CommandBaseStrings")?
+        var format = Automation.GetType("CommandBaseStrings")?
             .GetProperty(errorId, BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)?.GetValue(null) as string;
         string message;
         try
         {
-            message = format is null ? $"Program \"{name}\" ended with non-zero exit code: {exitCode}." : string.Format(format, name, exitCode);
+            message = format is null ? $"Program \"{name}\" ended with non-zero exit code: {exitCode}." : string.Format(format, name, exitCode, $"0x{exitCode:X2}");
         }
         catch (FormatException)
         {
@@ -112,7 +124,7 @@ internal static class NativeParity
         {
             exception = new RuntimeException(message);
         }
-        return new ErrorRecord(exception, errorId, ErrorCategory.NotSpecified, program);
+        return new ErrorRecord(exception, "ProgramExitedWithNonZeroCode", ErrorCategory.NotSpecified, program);
     }
 
     /// <summary>$PSNativeCommandUseErrorActionPreference as the caller's scope sees it.</summary>

@@ -20,7 +20,10 @@ public abstract class UserNsContainerCmdlet : PSCmdlet
         {
             try
             {
-                return _engine ??= new ContainerEngine(StateStore.ForCurrentUser(), VerboseUnlessStopping, WarningUnlessStopping);
+                return _engine ??= new ContainerEngine(StateStore.ForCurrentUser(), VerboseUnlessStopping, WarningUnlessStopping)
+                {
+                    Owner = MyInvocation.MyCommand.Module, // this runspace's import of the module
+                };
             }
             catch (UserNsContainerException e)
             {
