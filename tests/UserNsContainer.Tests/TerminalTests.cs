@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Threading;
 using System.Threading.Tasks;
 using Xunit;
 
@@ -82,6 +83,47 @@ public sealed class TerminalTests : ContainerTest
         var output = Finish(p);
         Assert.Contains("code=130", output);
         Assert.DoesNotContain("not-interrupted", output);
+    }
+
+    [Fact]
+    public void CtrlCOnACapturedInvokeSendsSigintThenSigtermThenSigkill()
+    {
+        // output captured (piped on), so the container is not on the terminal: Ctrl+C reaches
+        // pwsh, which asks the command to end: SIGINT, 3 s later SIGTERM, 3 s later SIGKILL;
+        // the command traps the first two and carries on, so all three are needed
+        var d = Path.Combine(TestHost.Scratch, "ctrlc-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        using var p = OnATerminal(
+            $"Invoke-UserNsContainer -Bind '{d}:/out' -Command sh, -c, 'trap \"echo int >> /out/log\" INT; trap \"echo term >> /out/log\" TERM; echo ready; while :; do sleep 0.1; done' | ForEach-Object {{ [Console]::WriteLine(\"got $_\") }}",
+            "", $"echo \"log:$(sort -u '{d}/log' | tr '\\n' ' ')\"");
+        var seen = new System.Text.StringBuilder();
+        ReadUntil(p, "got ready", seen);
+        var clock = Stopwatch.StartNew();
+        p.StandardInput.Write("\x03");
+        p.StandardInput.Flush();
+        var output = seen + Finish(p);
+        Assert.Contains("log:int term", output);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 5, 30);
+        Directory.Delete(d, recursive: true);
+    }
+
+    [Fact]
+    public void CtrlCOnWaitEndsTheWaitAndLeavesTheContainerRunning()
+    {
+        var name = "ctrlc-wait-" + Guid.NewGuid().ToString("N")[..8];
+        var check = Path.Combine(TestHost.Scratch, $"term-{Guid.NewGuid():N}.ps1");
+        File.WriteAllText(check, $"\"state:$((Get-UserNsContainer -Name {name}).State)\"; Get-UserNsContainer -Name {name} | Remove-UserNsContainer -Force");
+        using var p = OnATerminal(
+            $"$c = New-UserNsContainer -Name {name} -Command sh, -c, 'mkfifo /tmp/f; read x < /tmp/f'; 'waiting'; $c | Wait-UserNsContainer; 'not-stopped'",
+            "", RealPwsh.CommandLine(check));
+        var seen = new System.Text.StringBuilder();
+        ReadUntil(p, "waiting", seen);
+        Thread.Sleep(300); // inside the wait
+        p.StandardInput.Write("\x03");
+        p.StandardInput.Flush();
+        var output = seen + Finish(p);
+        Assert.DoesNotContain("not-stopped", output);
+        Assert.Contains("state:Running", output);
     }
 
     /// <summary>Reads the session's output until <paramref name="marker"/> appears.</summary>
