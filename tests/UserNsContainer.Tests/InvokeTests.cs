@@ -47,6 +47,17 @@ public sealed class InvokeTests : ContainerTest
     }
 
     [Fact]
+    public void TheContainersHostNameResolvesToItsLoopback()
+    {
+        // as podman and Docker do: servers and test suites look their own name up
+        var r = TestHost.Run("Invoke-UserNsContainer -Hostname web1.example -- sh -c 'getent hosts web1.example; getent hosts web1; hostname'");
+        Assert.Empty(r.Errors);
+        Assert.Equal(new[] { "127.0.1.1", "web1.example", "web1" }, r.Lines[0].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("127.0.1.1", r.Lines[1]);
+        Assert.Equal("web1.example", r.Lines[2]);
+    }
+
+    [Fact]
     public void AnEnteredProcessJoinsTheNamespacesRootInsideOwns()
     {
         var r = TestHost.Run(@"$c = New-UserNsContainer -Hostname owned -Command sleep, 60

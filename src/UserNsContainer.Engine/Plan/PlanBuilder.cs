@@ -160,6 +160,11 @@ public static class PlanBuilder
             plan.Add(Op("hostfile", "/resolv.conf", "644", resolv));
             plan.Add(Op("bind", "/resolv.conf", "/etc/resolv.conf", spec.Writable ? "bos" : "bcos"));
         }
+        if (spec.OwnHosts && spec.Hostname is { } hostname && !binds.Any(b => b.Target == "/etc/hosts"))
+        {
+            plan.Add(Op("hostfile", "/hosts", "644", EtcHosts.Build(hostname, EtcHosts.ReadHost())));
+            plan.Add(Op("bind", "/hosts", "/etc/hosts", spec.Writable ? "bos" : "bcos"));
+        }
         foreach (var b in binds)
             plan.Add(Op("bind", new[] { b.Source, b.Target, BindFlags(b, spec.Writable) }.Concat(b.SourceIdentity?.Fields() ?? Array.Empty<string>()).ToArray()));
         // the state directory and the image store, wherever a host path shows them

@@ -24,6 +24,8 @@ public sealed partial class ContainerSpec
     public string? RootFs { get; set; }
     public NamespaceSet Namespaces { get; set; } = NamespaceSet.All;
     public string? Hostname { get; set; }
+    /// <summary>The container gets an /etc/hosts naming its host name (set by validation).</summary>
+    internal bool OwnHosts { get; private set; }
     public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
     public string? WorkingDirectory { get; set; }
     public bool Writable { get; set; }
@@ -100,6 +102,9 @@ public sealed partial class ContainerSpec
     /// when the image has none. Read-only, optional, and never over a bind the user gave.</summary>
     private IEnumerable<BindMount> DefaultBinds()
     {
+        // a host name of its own: an /etc/hosts that names it (PlanBuilder), unless the user binds
+        // one, or an image brings its own and has a network of its own
+        OwnHosts = Namespaces.HasFlag(NamespaceSet.Uts) && !Binds.Any(b => b.Target == "/etc/hosts");
         if (RootFs is null)
             yield break; // the host's root has the host's files already
         bool sharesNet = !Namespaces.HasFlag(NamespaceSet.Net);
@@ -110,6 +115,11 @@ public sealed partial class ContainerSpec
             if (file == "/etc/resolv.conf" && ResolvConfText is not null)
                 continue; // a private network's own (PlanBuilder)
             bool imageHasIt = RootPath.Resolve(RootFs, file) is { } inImage && NonEmptyFile(inImage);
+            if (file == "/etc/hosts" && OwnHosts)
+            {
+                OwnHosts = (whenSharing && sharesNet) || !imageHasIt; // else the image's own is kept
+                continue;
+            }
             if ((whenSharing && sharesNet) || !imageHasIt)
                 yield return new BindMount { Source = source, Target = file, ReadOnly = true, Optional = true, Default = true };
         }
