@@ -84,7 +84,7 @@ public sealed class RepositoryTests
     }
 
     [Fact]
-    public void TheHandleTableFitsEightyColumnsAndTheListViewShowsEveryPublicProperty()
+    public void TheHandleTableLeavesRoomAtEightyColumnsAndTheListViewShowsEveryPublicProperty()
     {
         var all = System.Xml.Linq.XDocument.Load(Path.Combine(TestHost.RepoRoot, "module", "UserNsContainer.format.ps1xml"));
         var doc = new System.Xml.Linq.XElement("Views", all.Descendants("View").Where(v => (string?)v.Element("ViewSelectedBy")?.Element("TypeName") == "UserNsContainer.ContainerHandle"));
