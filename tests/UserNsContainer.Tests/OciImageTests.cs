@@ -100,10 +100,34 @@ public sealed class OciImageTests : ContainerTest, IClassFixture<OciImageFixture
         Assert.True(r.Succeeded, Errors(r));
         Assert.Equal(new[]
         {
-            "busybox:latest mine/plain:v1 layout:latest", "same: True True", "from-image", "from-image", "4", "layout:latest",
+            "busybox:archived mine/plain:v1 layout:latest", "same: True True", "from-image", "from-image", "4", "layout:latest",
         }, r.Lines);
         Assert.Equal(3, ImageDirs().Length); // the layout's latest and the registry's test are one image
         Assert.Empty(TmpEntries());
+    }
+
+    [ImageFact]
+    public void AnArchiveKeepsItsTagAndAUniqueShortNameRuns()
+    {
+        var dir = Path.Combine(TestHost.Scratch, "tagged-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        OciImageFixture.Tool("skopeo", "copy", $"oci:{_f.Layout}:plain", $"oci-archive:{dir}/bb.tar:registry.example.org/tools/bb:1.0");
+        OciImageFixture.Tool("skopeo", "copy", $"oci:{_f.Layout}:plain", $"docker-archive:{dir}/cc.tar:localhost/tools/cc:2.0");
+        var r = Run("""
+            (Import-ContainerImage "oci-archive:$dir/bb.tar").Reference
+            (Import-ContainerImage "docker-archive:$dir/cc.tar").Reference
+            Invoke-UserNsContainer -Image bb -User 0 -Command cat, /srv/marker
+            Invoke-UserNsContainer -Image cc:2.0 -User 0 -Command cat, /srv/marker
+            $null = Import-ContainerImage "oci:${layout}:plain" -Name other/bb:2.0
+            try { Invoke-UserNsContainer -Image bb -Command true -ErrorAction Stop } catch { ($_.FullyQualifiedErrorId -split ',')[0]; $_.Exception.Message }
+            Invoke-UserNsContainer -Image bb:1.0 -User 0 -Command cat, /srv/marker
+            """, ("dir", dir), ("layout", _f.Layout));
+        Directory.Delete(dir, recursive: true);
+        Assert.Equal(new[]
+        {
+            "registry.example.org/tools/bb:1.0", "localhost/tools/cc:2.0", "from-image", "from-image", "AmbiguousImageName",
+            "'bb' names 2 images: other/bb:2.0, registry.example.org/tools/bb:1.0.", "from-image",
+        }, r.Lines);
     }
 
     [ImageFact]

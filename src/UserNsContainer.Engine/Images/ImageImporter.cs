@@ -72,7 +72,8 @@ public sealed class ImageImporter
         var skopeo = Tools.Find("skopeo");
         var umoci = Tools.Find("umoci");
         var (os, arch, variant) = ParsePlatform(request.Platform ?? HostPlatform());
-        var (name, tag) = request.LocalName is { } local ? ImageReference.SplitLocal(local) : (request.Reference.Name, request.Reference.Tag);
+        var (name, tag) = request.LocalName is { } local ? ImageReference.SplitLocal(local)
+            : ArchiveTags.Of(request.Reference) ?? (request.Reference.Name, request.Reference.Tag);
         ClearAbandoned();
         var work = Path.Combine(_store.TmpDirectory, $"{Environment.ProcessId}-{ProcessInfo.StartTime(Environment.ProcessId)}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

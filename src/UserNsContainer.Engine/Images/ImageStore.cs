@@ -117,7 +117,23 @@ public sealed class ImageStore
         var hex = Hex(text);
         if (hex.Length >= 12 && hex.All(Uri.IsHexDigit))
             return List().FirstOrDefault(i => Hex(i.Digest).StartsWith(hex, StringComparison.OrdinalIgnoreCase));
-        return null;
+        return FindByShortName(text, name, tag);
+    }
+
+    /// <summary>A name without its registry and path ("bb" for registry.example.org/tools/bb), and
+    /// without a tag any tag: found when exactly one image answers to it, as podman resolves a
+    /// short name among local images; more than one is an error that lists them.</summary>
+    private ImageInfo? FindByShortName(string text, string name, string tag)
+    {
+        if (name.Contains('/'))
+            return null;
+        bool tagGiven = text.Contains(':');
+        var matches = List().Where(i => i.Name.Split('/')[^1] == name && (!tagGiven || i.Tag == tag)).ToList();
+        if (matches.Count > 1)
+            throw new UserNsContainerException("AmbiguousImageName", FailureKind.InvalidArgument,
+                $"'{text}' names {matches.Count} images: {string.Join(", ", matches.Select(m => m.Reference))}.", text,
+                "Give the whole name and tag of the one you mean.");
+        return matches.SingleOrDefault();
     }
 
     private ImageInfo? Load(ImageRef r)
