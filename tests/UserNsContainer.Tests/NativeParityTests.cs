@@ -77,7 +77,7 @@ public sealed class NativeParityTests : ContainerTest
         ("bare words that PowerShell reads as the cmdlet's parameters: --",
             "Invoke-UserNsContainer -- sh -c 'echo $0 $1' x -p", "x -p"),
         ("bare words that are not the cmdlet's parameters",
-            "Invoke-UserNsContainer ls -la -d /etc", " /etc"),
+            "Invoke-UserNsContainer ls -la /etc/hostname", " /etc/hostname"),
     };
 
     private const string Prelude = """
