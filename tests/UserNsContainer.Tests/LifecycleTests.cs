@@ -105,10 +105,11 @@ public sealed class LifecycleTests : ContainerTest
     }
 
     [Fact]
-    public void WaitCtrlCEndsTheContainer()
+    public void WaitCtrlCStopsTheWaitingAndLeavesTheContainerRunning()
     {
+        // as Wait-Process, Wait-Job and podman wait: the wait is what Ctrl+C ends
         using var rs = TestHost.OpenRunspace();
-        var created = TestHost.Run(rs, "$c = New-UserNsContainer -Command sleep, 300; $c.Pid");
+        var created = TestHost.Run(rs, "$c = New-UserNsContainer -Command sh, -c, 'mkfifo /tmp/f; read x < /tmp/f'; $c.Pid");
         int pid = int.Parse(created.Lines[0]);
         var (ps, _, _) = TestHost.BeginUntilOutput(rs, "'waiting'; $c | Wait-UserNsContainer");
         using (ps)
@@ -116,9 +117,9 @@ public sealed class LifecycleTests : ContainerTest
             System.Threading.Thread.Sleep(300); // now inside Wait-UserNsContainer's poll loop
             ps.Stop();
         }
-        Assert.False(Directory.Exists($"/proc/{pid}"));
-        var r = TestHost.Run(rs, "(Get-UserNsContainer -Id $c.Id).State.ToString(); $c | Remove-UserNsContainer");
-        Assert.Equal(new[] { "Exited" }, r.Lines);
+        Assert.True(Directory.Exists($"/proc/{pid}"));
+        var r = TestHost.Run(rs, "(Get-UserNsContainer -Id $c.Id).State.ToString(); $c | Remove-UserNsContainer -Force");
+        Assert.Equal(new[] { "Running" }, r.Lines);
     }
 
     /// <summary>A foreground container is recorded only once it runs; until then its name file
