@@ -47,6 +47,22 @@ public sealed class InvokeTests : ContainerTest
     }
 
     [Fact]
+    public void WhatIfWithPipelineInputAsksOnceAndRunsNothing()
+    {
+        // the first pipeline object starts the container; -WhatIf answers for the whole pipeline
+        var (output, errors, code) = RealPwsh.Run("""
+            $n = "whatif-$PID"
+            'a', 'b', 'c' | Invoke-UserNsContainer -WhatIf -Name $n -RedirectStandardOutput ./usnc-whatif.out -Command cat
+            'file:' + (Test-Path ./usnc-whatif.out)
+            'containers:' + @(Get-UserNsContainer | Where-Object Name -eq $n).Count
+            """);
+        Assert.True(code == 0 && errors.Length == 0, output + errors);
+        Assert.Equal(1, output.Split('\n').Count(l => l.StartsWith("What if:", StringComparison.Ordinal)));
+        Assert.Contains("file:False", output);
+        Assert.Contains("containers:0", output);
+    }
+
+    [Fact]
     public void TheContainersHostNameResolvesToItsLoopback()
     {
         // as podman and Docker do: servers and test suites look their own name up

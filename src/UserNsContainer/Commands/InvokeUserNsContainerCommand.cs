@@ -69,6 +69,7 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase, IDisposable
     private ForegroundRun? _run;
     private ContainerHandle? _handle;
     private bool _terminal;
+    private bool _declined;
 
     protected override void ProcessRecord()
     {
@@ -115,8 +116,8 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase, IDisposable
     /// <summary>The first pipeline object (or, without input, the end) creates the container.</summary>
     private ForegroundRun? StartForeground(bool withInput)
     {
-        if (_run is not null || _handle is not null)
-            return _run;
+        if (_run is not null || _handle is not null || _declined)
+            return _run; // started, or -WhatIf / a "no" answered once for the whole pipeline
         var spec = BuildSpec(DefaultShell);
         _redirections = Terminating(() => Redirections.Open(this, RedirectStandardInput, RedirectStandardOutput, RedirectStandardError, withInput));
         _terminal = _redirections.AllowsTerminal && !withInput && !AsByteStream
@@ -124,7 +125,7 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase, IDisposable
         if (!ShouldProcess(spec.Command is { } c ? string.Join(' ', c) : $"the command of image {Image}", "Run in a new container"))
         {
             _redirections.Discard();
-            _handle = null;
+            _declined = true;
             return null;
         }
         var options = new CreateOptions { Foreground = true, Stdio = _terminal ? StdioMode.Inherit : StdioMode.Capture };
