@@ -50,10 +50,11 @@ public sealed class InvokeTests : ContainerTest
     public void WhatIfWithPipelineInputAsksOnceAndRunsNothing()
     {
         // the first pipeline object starts the container; -WhatIf answers for the whole pipeline
-        var (output, errors, code) = RealPwsh.Run("""
+        var file = Path.Combine(TestHost.Scratch, $"whatif-{Guid.NewGuid():N}.out");
+        var (output, errors, code) = RealPwsh.Run($$"""
             $n = "whatif-$PID"
-            'a', 'b', 'c' | Invoke-UserNsContainer -WhatIf -Name $n -RedirectStandardOutput ./usnc-whatif.out -Command cat
-            'file:' + (Test-Path ./usnc-whatif.out)
+            'a', 'b', 'c' | Invoke-UserNsContainer -WhatIf -Name $n -RedirectStandardOutput '{{file}}' -Command cat
+            'file:' + (Test-Path '{{file}}')
             'containers:' + @(Get-UserNsContainer | Where-Object Name -eq $n).Count
             """);
         Assert.True(code == 0 && errors.Length == 0, output + errors);

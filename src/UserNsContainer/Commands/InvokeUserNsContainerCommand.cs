@@ -119,15 +119,14 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase, IDisposable
         if (_run is not null || _handle is not null || _declined)
             return _run; // started, or -WhatIf / a "no" answered once for the whole pipeline
         var spec = BuildSpec(DefaultShell);
+        if (!ShouldProcess(spec.Command is { } c ? string.Join(' ', c) : $"the command of image {Image}", "Run in a new container"))
+        {
+            _declined = true; // -WhatIf touches no file either
+            return null;
+        }
         _redirections = Terminating(() => Redirections.Open(this, RedirectStandardInput, RedirectStandardOutput, RedirectStandardError, withInput));
         _terminal = _redirections.AllowsTerminal && !withInput && !AsByteStream
             && ForegroundOutput.UseTerminal(this, MyInvocation.BoundParameters.ContainsKey(nameof(Interactive)), Interactive, Command is not null);
-        if (!ShouldProcess(spec.Command is { } c ? string.Join(' ', c) : $"the command of image {Image}", "Run in a new container"))
-        {
-            _redirections.Discard();
-            _declined = true;
-            return null;
-        }
         var options = new CreateOptions { Foreground = true, Stdio = _terminal ? StdioMode.Inherit : StdioMode.Capture };
         try
         {
