@@ -184,7 +184,7 @@ public static class Program
     {
         var request = new EnterRequest { TargetPid = target.Pid, TargetStartTime = target.PidStartTime, Process = new ContainerSpec { Command = new[] { "/bin/true" } } };
         using var entered = Engine.Enter(request, UserNsContainer.Engine.Native.StdioMode.Capture);
-        foreach (var _ in entered.ReadOutput(CancellationToken.None)) { }
+        foreach (var _ in entered.OpenIo(OutputForms.Lines).Finish(CancellationToken.None)) { }
     }
 
     private static string FindModule()

@@ -47,6 +47,35 @@ public sealed class InvokeTests : ContainerTest
     }
 
     [Fact]
+    public void ARefusedRedirectionNamesItsParameterAndAFailedStartLeavesTheFilesAsTheyWere()
+    {
+        var dir = Path.Combine(TestHost.Scratch, "redirect-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var existing = Path.Combine(dir, "existing");
+        File.WriteAllText(existing, "keep\n");
+        var r = TestHost.Run(@"
+            $calls = { Invoke-UserNsContainer -RedirectStandardInput ""$dir/missing"" -Command cat -ErrorAction Stop },
+                { 'x' | Invoke-UserNsContainer -RedirectStandardInput $existing -Command cat -ErrorAction Stop },
+                { Invoke-UserNsContainer -RedirectStandardOutput ""$dir/o"" -RedirectStandardError ""$dir/o"" -Command true -ErrorAction Stop },
+                { Invoke-UserNsContainer -RedirectStandardOutput $dir -Command true -ErrorAction Stop }
+            foreach ($call in $calls) {
+                try { & $call; 'ran' } catch { ($_.FullyQualifiedErrorId -split ',')[0] + ' ' + ($_.Exception.Message -replace '^.* for (-\w+):.*$', '$1') }
+            }
+            # the files are open when the start fails: a new one goes again, an existing one is not emptied
+            try { Invoke-UserNsContainer -RedirectStandardOutput ""$dir/new"" -RedirectStandardError $existing -Command /nonexistent/program -ErrorAction Stop }
+            catch { ($_.FullyQualifiedErrorId -split ',')[0] }
+            $LASTEXITCODE", new System.Collections.Generic.Dictionary<string, object?> { ["dir"] = dir, ["existing"] = existing });
+        Assert.Equal(new[]
+        {
+            "InvalidRedirection -RedirectStandardInput", "InvalidRedirection -RedirectStandardInput",
+            "InvalidRedirection -RedirectStandardError", "InvalidRedirection -RedirectStandardOutput", "CommandNotFound", "125",
+        }, r.Lines);
+        Assert.Equal(new[] { "existing" }, Directory.GetFiles(dir).Select(Path.GetFileName));
+        Assert.Equal("keep\n", File.ReadAllText(existing));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void WhatIfWithPipelineInputAsksOnceAndRunsNothing()
     {
         // the first pipeline object starts the container; -WhatIf answers for the whole pipeline

@@ -213,10 +213,6 @@ internal sealed class ContainerSession : IDisposable
         return _io = new ForegroundIo(this, _spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd, forms, onExit);
     }
 
-    /// <summary>Streams a foreground container's output until it exits, lines as they arrive,
-    /// its stdin closed; the last item carries the exit.</summary>
-    public IEnumerable<ContainerOutput> ReadOutput(CancellationToken cancel) => (_io ?? OpenIo(OutputForms.Lines)).Finish(cancel);
-
     internal int ControlFd => _channel.Fd;
 
     /// <summary>Reads one record from the control socket: the exit (or, when the monitor is gone

@@ -39,8 +39,6 @@ public sealed class EnteredProcess : IDisposable
     public int ProcessId => _session.InitPid;
     public ContainerExit? Exit => _session.Exit;
 
-    public IEnumerable<ContainerOutput> ReadOutput(CancellationToken cancel) => _session.ReadOutput(cancel);
-
     /// <summary>The command's standard streams, as for Invoke-UserNsContainer.</summary>
     public ForegroundIo OpenIo(OutputForms forms) => _session.OpenIo(forms);
 

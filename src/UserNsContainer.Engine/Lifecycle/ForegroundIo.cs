@@ -33,6 +33,7 @@ public sealed unsafe class ForegroundIo : IDisposable
     private int _stdin;
     private Stopwatch? _stopping;
     private int _signalsSent;
+    private bool _writable; // the last Pump saw stdin take more
 
     internal ContainerSession Session => _session;
 
@@ -87,8 +88,6 @@ public sealed unsafe class ForegroundIo : IDisposable
         }
         yield return new ContainerOutput(ContainerOutputKind.Exited, null, Exit);
     }
-
-    private bool _writable;
 
     /// <summary>One poll (at most 100 ms) over stdin, stdout, stderr and the control socket.</summary>
     private List<ContainerOutput> Pump(bool wantWrite)

@@ -181,6 +181,13 @@ internal static unsafe partial class Libc
             return Tmds.Linux.LibC.lstat(p, &st) == 0 ? new FileIdentity(st.st_dev, st.st_ino) : null;
     }
 
+    /// <summary>Device and inode of an open file (fstat).</summary>
+    public static FileIdentity? IdentityOf(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        Tmds.Linux.stat st;
+        return Tmds.Linux.LibC.fstat((int)file.DangerousGetHandle(), &st) == 0 ? new FileIdentity(st.st_dev, st.st_ino) : null;
+    }
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);

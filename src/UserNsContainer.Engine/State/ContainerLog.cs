@@ -40,15 +40,13 @@ internal sealed class ContainerLog : IDisposable
             throw new UserNsContainerException("NoLog", FailureKind.InvalidOperation,
                 $"Container '{handle.Name}' has no log: it ran in the foreground (Invoke-UserNsContainer), whose output went to its caller.", handle);
         using var log = new ContainerLog(handle.LogPath);
-        var history = new List<LogLine>();
-        history.AddRange(ReadWhole(handle.LogPath + ".1"));
+        // the rotated file first, through the same reader: a line cut by the rotation goes on
+        var history = log.ReadRotated();
         history.AddRange(log.ReadAvailable());
         if (!query.Follow)
             history.AddRange(log.Pieces()); // a last line without its newline (yet), as it is
-        IEnumerable<LogLine> shown = history.Where(l => Wanted(l, query));
-        if (query.Tail >= 0)
-            shown = shown.Skip(Math.Max(0, shown.Count() - query.Tail));
-        foreach (var line in shown)
+        var shown = history.Where(l => Wanted(l, query)).ToList();
+        foreach (var line in query.Tail >= 0 ? shown.Skip(Math.Max(0, shown.Count - query.Tail)) : shown)
             yield return line;
         if (!query.Follow)
             yield break;
@@ -76,10 +74,19 @@ internal sealed class ContainerLog : IDisposable
     private static bool Wanted(LogLine line, LogQuery query) =>
         (query.Since is not { } since || line.Time >= since) && (query.Until is not { } until || line.Time <= until);
 
-    private static List<LogLine> ReadWhole(string path)
+    /// <summary>The records of LOG.1, the file the last rotation moved aside (none: empty).</summary>
+    private List<LogLine> ReadRotated()
     {
-        using var log = new ContainerLog(path);
-        return log.ReadAvailable();
+        var lines = new List<LogLine>();
+        try
+        {
+            using var rotated = new FileStream(_path + ".1", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+            ReadToEnd(rotated, lines);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+        }
+        return lines;
     }
 
     /// <summary>The records added since the last call (the current file to its end; after a
@@ -91,7 +98,7 @@ internal sealed class ContainerLog : IDisposable
         {
             if (_file is null && !Open())
                 return lines;
-            ReadToEnd(lines);
+            ReadToEnd(_file!, lines);
             var now = Libc.IdentityOf(_path);
             if (now is null || now == _identity)
                 return lines;
@@ -106,7 +113,7 @@ internal sealed class ContainerLog : IDisposable
         try
         {
             _file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
-            _identity = Libc.IdentityOf(_path);
+            _identity = Libc.IdentityOf(_file.SafeFileHandle); // the file opened, whatever the path names by now
             return true;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
@@ -115,11 +122,11 @@ internal sealed class ContainerLog : IDisposable
         }
     }
 
-    private void ReadToEnd(List<LogLine> into)
+    private void ReadToEnd(FileStream file, List<LogLine> into)
     {
         var buffer = new byte[1 << 16];
         int n;
-        while ((n = _file!.Read(buffer, 0, buffer.Length)) > 0)
+        while ((n = file.Read(buffer, 0, buffer.Length)) > 0)
         {
             int start = 0;
             for (int i = 0; i < n; i++)

@@ -1,6 +1,5 @@
 using System;
 using System.Management.Automation;
-using System.Text;
 using UserNsContainer.Engine;
 
 namespace UserNsContainer.Commands;
@@ -40,8 +39,7 @@ public sealed class GetUserNsContainerLogCommand : ContainerCmdletBase
             bound.ContainsKey(nameof(Since)) ? Since : null,
             bound.ContainsKey(nameof(Until)) ? Until : null,
             Follow);
-        bool console = NativeParity.ErrorGoesToConsole(this);
-        bool first = true;
+        var stderr = new StandardErrorLines(this, NativeParity.ErrorGoesToConsole(this));
         try
         {
             foreach (var line in Engine.ReadLog(container, query, Cancel))
@@ -49,13 +47,8 @@ public sealed class GetUserNsContainerLogCommand : ContainerCmdletBase
                 var text = Timestamps ? $"{line.Time:yyyy-MM-dd'T'HH:mm:ss.fffffffK} {line.Text}" : line.Text;
                 if (line.Stream == LogStream.Stdout)
                     WriteObject(text);
-                else if (console)
-                    ProcessStreams.WriteStandardError(Encoding.UTF8.GetBytes(text + "\n"));
                 else
-                {
-                    NativeParity.WriteStandardError(this, text, first);
-                    first = false;
-                }
+                    stderr.Write(text);
             }
         }
         catch (UserNsContainerException e)

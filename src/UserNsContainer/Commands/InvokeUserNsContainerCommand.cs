@@ -70,6 +70,7 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase, IDisposable
     private ContainerHandle? _handle;
     private bool _terminal;
     private bool _declined;
+    private System.Collections.Generic.List<object>? _joinedInput; // -Join: the peer's streams exist only once it has arrived
 
     protected override void ProcessRecord()
     {
@@ -88,8 +89,6 @@ public sealed class InvokeUserNsContainerCommand : SpecCmdletBase, IDisposable
         }
         StartForeground(withInput: true)?.Input(InputObject);
     }
-
-    private System.Collections.Generic.List<object>? _joinedInput;
 
     protected override void EndProcessing()
     {

@@ -32,7 +32,7 @@ internal sealed class ForegroundRun : IDisposable
     private readonly CancellationToken _cancel;
     private readonly MemoryStream _pending = new();
     private SteppablePipeline? _formatter;
-    private bool _firstError = true;
+    private readonly StandardErrorLines _stderr;
     private bool _finished;
 
     public ForegroundRun(PSCmdlet cmdlet, ForegroundIo io, OutputTargets targets, string program, int processId, CancellationToken cancel)
@@ -43,6 +43,7 @@ internal sealed class ForegroundRun : IDisposable
         _program = program;
         _processId = processId;
         _cancel = cancel;
+        _stderr = new StandardErrorLines(cmdlet, targets.StderrToConsole);
     }
 
     /// <summary>Runs a command whose streams <paramref name="open"/> gives to the end: the
@@ -192,12 +193,9 @@ internal sealed class ForegroundRun : IDisposable
             if (_targets.Stderr is { } file)
                 file.Write(item.Bytes!);
             else if (item.Bytes is { } bytes)
-                ProcessStreams.WriteStandardError(bytes);
-            else if (!_cmdlet.Stopping)
-            {
-                NativeParity.WriteStandardError(_cmdlet, item.Line!, _firstError);
-                _firstError = false;
-            }
+                StandardErrorLines.WriteBytes(bytes);
+            else
+                _stderr.Write(item.Line!);
         }
     }
 
@@ -214,24 +212,5 @@ internal sealed class ForegroundRun : IDisposable
         }
         _formatter?.Dispose();
         _io.Dispose();
-    }
-}
-
-/// <summary>This process's own standard error (fd 2), unbuffered: where a native command's
-/// stderr goes when PowerShell does not redirect it.</summary>
-internal static class ProcessStreams
-{
-    private static readonly Lazy<Stream> StandardError = new(Console.OpenStandardError);
-
-    public static void WriteStandardError(byte[] bytes)
-    {
-        try
-        {
-            StandardError.Value.Write(bytes);
-        }
-        catch (IOException)
-        {
-            // fd 2 closed or a broken pipe: dropped, as a native command's would be
-        }
     }
 }

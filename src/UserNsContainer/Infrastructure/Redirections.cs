@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using UserNsContainer.Engine;
-using UserNsContainer.Engine.Images;
 
 namespace UserNsContainer.Commands;
 
@@ -115,10 +114,4 @@ internal sealed class Redirections : IDisposable
         Stdout?.Dispose();
         Stderr?.Dispose();
     }
-}
-
-/// <summary>An image object piped to Invoke- or New-UserNsContainer: the image to run.</summary>
-internal static class ImageArgument
-{
-    public static string? From(PSObject value) => value.BaseObject is ImageInfo image ? image.Reference : null;
 }
