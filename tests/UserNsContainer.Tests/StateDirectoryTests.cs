@@ -105,4 +105,20 @@ public sealed class StateDirectoryTests : ContainerTest
         Assert.False(bystander.HasExited);
         KillMonitors(new[] { real });
     }
+
+    /// <summary>A genuine container whose command ends while Remove checks its record is not
+    /// forged: its init turns zombie and its monitor exits between the checks (CI saw one
+    /// ContainerRecordForged from the doc example New -NoStart | Start, then Remove).</summary>
+    [Fact]
+    public void AContainerEndingWhileItIsRemovedIsNeverCalledForged()
+    {
+        var r = TestHost.Run(@"$forged = 0
+            foreach ($i in 1..60) {
+                $c = New-UserNsContainer -NoStart -Command /bin/true | Start-UserNsContainer -PassThru
+                try { $c | Remove-UserNsContainer -Force -ErrorAction Stop } catch { if ($_.FullyQualifiedErrorId -like 'ContainerRecordForged*') { $forged++ } else { throw } }
+            }
+            $forged");
+        Assert.True(r.Succeeded, string.Join("\n", r.Errors));
+        Assert.Equal(new[] { "0" }, r.Lines);
+    }
 }

@@ -83,9 +83,15 @@ public sealed partial class ContainerEngine
     /// <summary>True when the record names live processes that are not a container's init and
     /// its monitor (someone other than this module wrote it). A record whose processes are gone
     /// is not forged: nothing will be signalled through it (pids are checked with start times).</summary>
+    /// The pair is checked between two liveness checks: a container whose command ends during
+    /// the check (its init a zombie, its monitor exiting) fails the pair check without being
+    /// forged, and a process never comes back to life with the same start time.
     private static bool IsForged(ContainerHandle h) =>
-        h.MonitorPid != 0 && ProcessInfo.IsSame(h.MonitorPid, h.MonitorStartTime) && h.Pid != 0 &&
-        ProcessInfo.IsSame(h.Pid, h.PidStartTime) && !ProcessInfo.IsHelperPair(h.Pid, h.PidStartTime, h.MonitorPid, h.MonitorStartTime);
+        BothLive(h) && !ProcessInfo.IsHelperPair(h.Pid, h.PidStartTime, h.MonitorPid, h.MonitorStartTime) && BothLive(h);
+
+    private static bool BothLive(ContainerHandle h) =>
+        h.MonitorPid != 0 && h.Pid != 0 &&
+        ProcessInfo.IsSame(h.MonitorPid, h.MonitorStartTime) && ProcessInfo.IsSame(h.Pid, h.PidStartTime);
 
     /// <summary>Before acting on a record's processes: throws ContainerRecordForged, and removes the
     /// record, when they are not that container's (see <see cref="IsForged"/>; the helper checks
