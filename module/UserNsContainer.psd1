@@ -11,6 +11,7 @@
     FormatsToProcess     = @('UserNsContainer.format.ps1xml')
     CmdletsToExport      = @(
         'Invoke-UserNsContainer'
+        'New-UserNsContainerSession'
         'New-UserNsContainer'
         'Start-UserNsContainer'
         'Get-UserNsContainer'

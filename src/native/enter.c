@@ -231,6 +231,8 @@ int run_enter(struct plan *plan)
     fault_point(plan, "enter", "started");
     send_simple("started", child, 0);
     int status = wait_command(child, master);
+    if (master < 0)
+        drop_output();
     int kind = WIFSIGNALED(status) ? 1 : 0, value = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
     send_simple("exit", kind, value);
     return kind ? 128 + value : value;

@@ -182,6 +182,7 @@ void log_open(struct log_relay *l);
 int log_pump(struct log_relay *l, int which);
 void log_drain(struct log_relay *l);
 void drop_stdin(void);
+void drop_output(void);
 int read_full(int fd, void *buf, size_t n);
 /* the barrier's frames (u32 length, then a record): written as one batch, read in chunks */
 struct frame_batch {

@@ -109,3 +109,15 @@ void drop_stdin(void)
         close(fd);
     }
 }
+
+/* Puts /dev/null over this helper's own stdout and stderr: once the command has ended, its
+ * reader sees EOF when the command's last descendant lets go, not when this helper exits. */
+void drop_output(void)
+{
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0 && fd > 2) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+    }
+}

@@ -243,8 +243,10 @@ int run_monitor(struct plan *plan)
         int logw[2] = {logp[1], errp[1]};
         exec_init(plan, barrier[0], endp[1], trees[1], logw, &set);
     }
-    if (!plan->detached && !plan->tty)
+    if (!plan->detached && !plan->tty) {
         drop_stdin(); /* the command's stdin is the init's: the monitor holding it would keep a writer blocked after the command ended */
+        drop_output(); /* and its output: a reader sees EOF when the command's side closes, not when the monitor exits */
+    }
     fault_point(plan, "monitor", "clone");
     /* the clone took its copy dumpable (the engine still writes its maps); the monitor holds
      * the engine's socket and runs as the caller: nothing of the same uid inside (sharing the

@@ -293,6 +293,15 @@ public sealed partial class ContainerEngine
         });
     }
 
+    /// <summary>A foreground container's standard streams as blocking streams (a session's transport).</summary>
+    public ProcessStreams OpenStreams(ContainerHandle handle)
+    {
+        if (!Sessions.TryGetValue(handle.Id, out var session))
+            throw new UserNsContainerException("NotForeground", FailureKind.InvalidOperation,
+                $"Container '{handle.Name}' is not a foreground container of this process.", handle);
+        return session.OpenStreams();
+    }
+
     /// <summary>Streams a foreground container's output as lines, its stdin closed; the last
     /// item carries the exit.</summary>
     public IEnumerable<ContainerOutput> ReadOutput(ContainerHandle handle, CancellationToken cancel) =>

@@ -45,6 +45,7 @@ internal sealed class ContainerSession : IDisposable
     private readonly bool _detached;
     private bool _reaped;
     private ForegroundIo? _io;
+    private ProcessStreams? _streams;
     private TerminalState? _terminal;
     private StdioMode _stdio;
     private string _mode = "create";
@@ -213,6 +214,14 @@ internal sealed class ContainerSession : IDisposable
         return _io = new ForegroundIo(this, _spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd, forms, onExit);
     }
 
+    /// <summary>The command's standard streams as blocking streams (once, instead of <see cref="OpenIo"/>).</summary>
+    public ProcessStreams OpenStreams()
+    {
+        if (_io is not null || _streams is not null)
+            throw new InvalidOperationException("The container's streams are already open.");
+        return _streams = new ProcessStreams(this, _spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd);
+    }
+
     internal int ControlFd => _channel.Fd;
 
     /// <summary>Reads one record from the control socket: the exit (or, when the monitor is gone
@@ -253,10 +262,17 @@ internal sealed class ContainerSession : IDisposable
         _channel.Dispose();
         ReapSpawned();
         RestoreTerminal();
-        if (_io is null)
-            HelperProcess.CloseAll(_spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd);
-        else
+        CloseStreams();
+    }
+
+    private void CloseStreams()
+    {
+        if (_io is not null)
             _io.Dispose();
+        else if (_streams is not null)
+            _streams.Dispose();
+        else
+            HelperProcess.CloseAll(_spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd);
     }
 
     private void ReapSpawned()
@@ -276,10 +292,7 @@ internal sealed class ContainerSession : IDisposable
 
     public void Dispose()
     {
-        if (_io is null)
-            HelperProcess.CloseAll(_spawned.StdinFd, _spawned.StdoutFd, _spawned.StderrFd);
-        else
-            _io.Dispose();
+        CloseStreams();
         _channel.Dispose();
         ReapSpawned();
         RestoreTerminal();

@@ -42,6 +42,9 @@ public sealed class EnteredProcess : IDisposable
     /// <summary>The command's standard streams, as for Invoke-UserNsContainer.</summary>
     public ForegroundIo OpenIo(OutputForms forms) => _session.OpenIo(forms);
 
+    /// <summary>The command's standard streams as blocking streams, for a transport (a PowerShell session).</summary>
+    public ProcessStreams OpenStreams() => _session.OpenStreams();
+
     public void Dispose()
     {
         if (_session.Exit is null)

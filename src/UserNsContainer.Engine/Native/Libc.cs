@@ -136,6 +136,9 @@ internal static unsafe partial class Libc
             fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
     }
 
+    /// <summary>Clears O_NONBLOCK: writes wait for the reader (a stream written from several threads).</summary>
+    public static void SetBlocking(int fd) => fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) & ~O_NONBLOCK);
+
     /// <summary>Polls <paramref name="fds"/> for input (or hang-up); the index of the first
     /// ready one, or -1 when <paramref name="timeoutMs"/> passed or a signal interrupted.</summary>
     public static int PollAny(System.Collections.Generic.List<int> fds, int timeoutMs)
