@@ -6,6 +6,8 @@
     CompanyName          = 'UserNsContainer developers'
     Copyright            = '(c) 2026 UserNsContainer developers. MIT License.'
     Description          = 'Rootless Linux containers from user namespaces: no daemon, no root, every container an object in the pipeline. Read-only images that stay untouched, write-fake overlays, SquashFS roots, binds at start and live, seccomp, and Test-UserNsSupport to check a host.'
+    # 7.4 for the module; New-UserNsContainerSession needs 7.6 (its transport, in
+    # UserNsContainer.Sessions.dll, is built against 7.6's remoting API and loaded on first use)
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('UserNsContainer.format.ps1xml')

@@ -65,6 +65,27 @@ $web.Ports', 'Serves ./site from a web server listening on port 80 inside its ow
 $c | Get-UserNsContainerLog -Tail 20 -Follow', 'Shows the last 20 lines of the container''s output, then each line as it is written, until the container exits (three seconds later) or Ctrl+C.'))
   Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Handles by value; names as strings; Id or Name by property name.'
   Outputs = 'System.String'; OutputsText = 'One string per line of standard output (stderr lines go to the error stream).' }
+ 'New-UserNsContainerSession' = @{
+  Synopsis = 'Opens a PowerShell session (PSSession) inside a container: Invoke-Command, Enter-PSSession, Copy-Item -ToSession and implicit remoting work through it.'
+  Description = "Starts the pwsh that runs this cmdlet in server mode (pwsh -s, PowerShell's remoting protocol over its stdin and stdout, as the SSH transport runs it) inside a container, and returns a PSSession whose transport is that process. The session is listed by Get-PSSession and works with Invoke-Command -Session (objects come back typed, errors as ErrorRecords, Ctrl+C stops the remote pipeline), Enter-PSSession (the prompt names the container), Copy-Item -ToSession and -FromSession, Import-Module -PSSession and Import-PSSession, and Remove-PSSession.`n`nWithout a container it takes the parameters of New-UserNsContainer and makes one whose command is the server: the session has the container's identity, namespaces, seccomp filter and limits, and Remove-PSSession ends the container with it (nothing is left once it returns). With -Container, -ContainerId or -ContainerName it enters the server into a running container, as Enter-ContainerNamespace starts a process (the container's environment, working directory and user; -User, -Group, -Environment, -WorkingDirectory and -Limit change them), and Remove-PSSession ends only the server. A container that stops or is removed turns its session Broken, with the reason (the exit, and what the server wrote to stderr) in its state info.`n`npwsh comes from the host: `$PSHOME is bound read-only at /run/usnc-pwsh/home and, for a framework-dependent pwsh (the dotnet tool), the .NET runtime's root at /run/usnc-pwsh/dotnet, so the server is the very version of the client. In a root of its own (-RootFs, -Image) the .NET runtime needs glibc, libstdc++ and OpenSSL 3 there (Debian, Ubuntu, Fedora; not busybox or Alpine): a root without the dynamic loader gives SessionRuntimeMissing before the server starts; one without ICU runs the server with invariant globalization. The server keeps its config, data and cache folders under the container's /tmp. The server is a process of the container: the container can end or impersonate it, so treat what a session returns as the container's output, and import commands (implicit remoting) only from containers you trust.`n`nSessions need PowerShell 7.6 or later (their transport is built against 7.6's public remoting API and loaded on first use); on 7.4 the cmdlet gives SessionNeedsNewerPowerShell and the rest of the module works. They need the cmdlet to run in pwsh itself, not in a program that hosts PowerShell (SessionServerNotFound)."
+  Examples = @(
+   @('$s = New-UserNsContainerSession -Name sandbox
+Invoke-Command -Session $s { $PID; Get-Content /proc/self/uid_map }
+Remove-PSSession $s', 'Opens a session in a new container of the host''s root, runs a script block in it (the pid and uid map are the container''s), and removes the session and its container.'),
+   @('Set-Content ./notes.txt ''one'', ''two''
+$s = New-UserNsContainerSession
+Copy-Item ./notes.txt -Destination /tmp/notes.txt -ToSession $s
+Invoke-Command -Session $s { (Get-Content /tmp/notes.txt).Count }
+Remove-PSSession $s', 'Copies a file into the container''s private /tmp and counts its lines inside: 2.'),
+   @('$c = New-UserNsContainer -Name web -Command sh, -c, ''exec sleep 600''
+$s = $c | New-UserNsContainerSession
+Invoke-Command -Session $s { Get-Process | Select-Object Id, ProcessName }
+Remove-PSSession $s; $c | Remove-UserNsContainer -Force', 'Opens a session in a running container and lists its processes as objects; removing the session leaves the container running until it is removed.'),
+   @('$s = 1..4 | ForEach-Object { New-UserNsContainerSession }
+Invoke-Command -Session $s -ThrottleLimit 4 { [System.Net.Dns]::GetHostName() }
+$s | Remove-PSSession', 'Fans one script block out over four containers at once.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'Running containers by value; their Id by property name.'
+  Outputs = 'System.Management.Automation.Runspaces.PSSession'; OutputsText = 'One open session per container.' }
  'Stop-UserNsContainer' = @{
   Synopsis = 'Stops containers: SIGTERM to the main process, SIGKILL after -Timeout seconds.'
   Description = 'Sends SIGTERM to the container''s init, which forwards it to the main process (an idle init exits on it), waits up to -Timeout seconds (default 10), then sends SIGKILL to the init, which ends everything in the container''s pid namespace.'
@@ -188,6 +209,11 @@ $paramText = @{
  IdMap = 'Auto: 0 to you and 1..65536 to your /etc/subuid and /etc/subgid range, so a whole distribution works inside.'
  User = 'The user the main process runs as inside: a uid (it must be mapped) or a name the container''s /etc/passwd defines (the image''s own, or the synthesized one with root and nobody).'
  Group = 'The group the main process runs as inside: a gid (it must be mapped) or a name the container''s /etc/group defines. Default: the user''s primary group when -User is a name, else the -User number if mapped, else 0.'
+ 'New-UserNsContainerSession/Container' = 'Running containers to open a session in (one session each), as New-UserNsContainer and Get-UserNsContainer return them.'
+ 'New-UserNsContainerSession/ContainerId' = 'The Ids of running containers to open a session in.'
+ ContainerName = 'The names of running containers to open a session in.'
+ SessionName = 'The session''s name, as Get-PSSession shows it. Default: the container''s name.'
+ 'New-UserNsContainerSession/Command' = 'Not accepted: a session''s container runs pwsh in server mode as its command (SessionCommandNotAccepted). Make a container with a command of its own with New-UserNsContainer and open the session on it with -Container.'
  'Enter-ContainerNamespace/User' = 'The user to run as: a uid or a name the container''s /etc/passwd defines. Default: the container''s -User (root when it had none), as docker exec does.'
  'Enter-ContainerNamespace/Group' = 'The group to run as: a gid or a name the container''s /etc/group defines. Default: the user''s primary group for a name, else the container''s -Group.'
  'Enter-ContainerNamespace/Environment' = 'Variables added to, or overriding, the container''s own environment (its -Environment), which the entered process starts from, as with docker exec.'

@@ -28,7 +28,7 @@ public sealed class DocExampleTests : ContainerTest
 
     /// <summary>Examples that use cmdlets this host lacks (it has only Microsoft.PowerShell.Core):
     /// they run in real pwsh.</summary>
-    private static readonly Regex NeedsRealPwsh = new(@"Set-Content|-AsByteStream|Select-Object -(First|Last)|Format-|Out-String|Start-Sleep|ForEach-Object|Measure-Object");
+    private static readonly Regex NeedsRealPwsh = new(@"New-UserNsContainerSession|Set-Content|-AsByteStream|Select-Object -(First|Last)|Format-|Out-String|Start-Sleep|ForEach-Object|Measure-Object");
 
     /// <summary>The images the examples name: ./busybox.tar (docker save's format) and
     /// ./busybox-oci (an OCI layout), made once with umoci and skopeo from the busybox root.</summary>

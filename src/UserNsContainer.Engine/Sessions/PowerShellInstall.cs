@@ -76,11 +76,20 @@ public sealed class PowerShellInstall
             : new[] { HomeInside + "/pwsh" }.Concat(args).ToArray();
     }
 
-    /// <summary>The server's variables: where its runtime is; globalization without ICU where the
-    /// root has no libicu (.NET would refuse to start); no telemetry from inside a sandbox.</summary>
+    /// <summary>The server's variables: where its runtime is; its folders under /tmp; globalization
+    /// without ICU where the root has no libicu (.NET would refuse to start); no telemetry from
+    /// inside a sandbox. -Environment wins over each.</summary>
     public Dictionary<string, string> ServerEnvironment(Func<string, bool> existsInside)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["POWERSHELL_TELEMETRY_OPTOUT"] = "1" };
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["POWERSHELL_TELEMETRY_OPTOUT"] = "1",
+            // pwsh creates its config, data and cache folders at start and dies where it cannot:
+            // under the container's own /tmp, not a home that is read-only or missing in the root
+            ["XDG_CONFIG_HOME"] = "/tmp/.usnc-pwsh/config",
+            ["XDG_DATA_HOME"] = "/tmp/.usnc-pwsh/data",
+            ["XDG_CACHE_HOME"] = "/tmp/.usnc-pwsh/cache",
+        };
         if (DotnetRoot is not null)
             env["DOTNET_ROOT"] = DotnetInside;
         if (!IcuDirectories.Any(d => existsInside(d)))

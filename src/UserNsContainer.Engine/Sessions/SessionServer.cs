@@ -133,7 +133,7 @@ public sealed class SessionServer : IDisposable
         var missing = interp is not null && !existsInside(interp) ? $"its dynamic loader {interp} (glibc)" : "the C and C++ libraries it links (glibc, libstdc++)";
         return new UserNsContainerException("SessionRuntimeMissing", FailureKind.NotInstalled,
             $"pwsh cannot run in a container with the root '{root}': the .NET runtime it runs on ({pwsh.Executable}) needs {missing}, which that root does not have.",
-            root, "Use an image with glibc and libstdc++ (Debian, Ubuntu, Fedora and most others; not busybox or Alpine), or the host's root (the default).", inner);
+            root, "Use an image with glibc, libstdc++ and OpenSSL 3 (Debian, Ubuntu, Fedora and most others; not busybox or Alpine), or the host's root (the default).", inner);
     }
 
     /// <summary>Why the server's output ended: the container's or the server's end, and the

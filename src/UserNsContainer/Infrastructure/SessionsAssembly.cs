@@ -21,12 +21,12 @@ internal static class SessionsAssembly
     /// <summary>The running PowerShell's version (its engine assembly's).</summary>
     public static Version Running => typeof(PSObject).Assembly.GetName().Version ?? new Version(0, 0);
 
-    /// <summary>Throws SessionNeedsPowerShell76 where the transport cannot load.</summary>
+    /// <summary>Throws SessionNeedsNewerPowerShell where the transport cannot load.</summary>
     public static void Check()
     {
         var running = Running;
         if (running < Needed)
-            throw new UserNsContainerException("SessionNeedsPowerShell76", FailureKind.NotInstalled,
+            throw new UserNsContainerException("SessionNeedsNewerPowerShell", FailureKind.NotInstalled,
                 $"Container sessions need PowerShell {Needed} or later (this is {running.Major}.{running.Minor}.{running.Build}): their transport is built against PowerShell 7.6's remoting API. The rest of the module works on this version.",
                 running.ToString(), "Run pwsh 7.6 (the current LTS) for New-UserNsContainerSession, or use Enter-ContainerNamespace and Invoke-UserNsContainer.");
     }
