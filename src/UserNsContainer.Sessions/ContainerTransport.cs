@@ -37,9 +37,10 @@ internal sealed class ContainerTransport : ClientSessionTransportManagerBase
 
     private void ReadServer()
     {
+        string? broken = null;
         try
         {
-            using var reader = new StreamReader(_server.Streams.Output, new UTF8Encoding(false), false, 64 * 1024, leaveOpen: true);
+            var reader = new BoundedLineReader(_server.Streams.Output);
             SendOneItem(); // the session's first message, now that its answer can be read
             string? line;
             while ((line = reader.ReadLine()) is not null)
@@ -51,11 +52,22 @@ internal sealed class ContainerTransport : ClientSessionTransportManagerBase
                 HandleDataReceived(line);
             }
         }
+        catch (InvalidDataException e)
+        {
+            broken = e.Message;
+        }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             // the streams were closed under the reader: the session is closing
         }
-        if (Volatile.Read(ref _closed) == 0)
+        if (Volatile.Read(ref _closed) != 0)
+            return;
+        if (broken is not null)
+        {
+            _server.Kill(); // nothing more is read from it: it must not block on its stdout
+            HandleErrorDataReceived(broken);
+        }
+        else
             HandleErrorDataReceived(_server.DescribeEnd());
     }
 

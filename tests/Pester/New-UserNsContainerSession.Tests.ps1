@@ -102,6 +102,26 @@ Describe 'New-UserNsContainerSession' {
         @(Get-ChildItem $env:USERNSCONTAINER_STATE_DIR -Filter "$($c.Id)*") | Should -BeNullOrEmpty
     }
 
+    It 'runs the server under the container''s seccomp filter and limits' {
+        $s = New-UserNsContainerSession -Limit @{ OpenFiles = 900 }
+        $sessions.Add($s)
+        $status = Invoke-Command -Session $s { Get-Content /proc/self/status }
+        ($status | Where-Object { $_ -like 'Seccomp:*' }) | Should -Match 'Seccomp:\s+2'
+        ($status | Where-Object { $_ -like 'NoNewPrivs:*' }) | Should -Match 'NoNewPrivs:\s+1'
+        $files = Invoke-Command -Session $s { Get-Content /proc/self/limits } | Where-Object { $_ -like 'Max open files*' }
+        ($files -split '\s+')[3, 4] | Should -Be @('900', '900')
+    }
+
+    It 'breaks the session, instead of filling memory, when the container floods the server''s stdout' {
+        $s = New-UserNsContainerSession
+        $sessions.Add($s)
+        # code inside the container writes on the server's own stdout: a line without end
+        { Invoke-Command -Session $s { $o = [Console]::OpenStandardOutput(); $b = [byte[]]::new(9MB); [Array]::Fill($b, [byte]120); $o.Write($b, 0, $b.Length); $o.Flush(); Start-Sleep 30 } -ErrorAction Stop } |
+            Should -Throw
+        $s.State | Should -Be 'Broken'
+        $s.Runspace.RunspaceStateInfo.Reason.Message | Should -BeLike '*longer than 8 MiB*'
+    }
+
     It 'runs eight sessions in parallel' {
         1..8 | ForEach-Object { $sessions.Add((New-UserNsContainerSession)) }
         $pids = Invoke-Command -Session $sessions -ThrottleLimit 8 { Start-Sleep -Milliseconds 200; "$PID@$(Get-Content /proc/sys/kernel/hostname)" }

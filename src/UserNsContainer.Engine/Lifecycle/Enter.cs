@@ -45,6 +45,9 @@ public sealed class EnteredProcess : IDisposable
     /// <summary>The command's standard streams as blocking streams, for a transport (a PowerShell session).</summary>
     public ProcessStreams OpenStreams() => _session.OpenStreams();
 
+    /// <summary>Sends <paramref name="signal"/> to the entered command (through a pidfd).</summary>
+    public void Kill(int signal) => _session.Kill(signal);
+
     public void Dispose()
     {
         if (_session.Exit is null)

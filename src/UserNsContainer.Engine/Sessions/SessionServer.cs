@@ -178,6 +178,16 @@ public sealed class SessionServer : IDisposable
         }
     }
 
+    /// <summary>Kills the server at once (SIGKILL; the whole container when it was made for the
+    /// session): a server that breaks the protocol gets no further say.</summary>
+    public void Kill()
+    {
+        if (OwnsContainer)
+            _engine.Stop(Container, TimeSpan.Zero, CancellationToken.None);
+        else
+            _entered!.Kill(9);
+    }
+
     /// <summary>Ends the server: its stdin closes (pwsh -s exits at EOF), then after a grace it
     /// is killed; a container made for the session goes with it.</summary>
     public void Dispose()
