@@ -127,7 +127,7 @@ public sealed class TerminalTests : ContainerTest
     }
 
     /// <summary>Reads the session's output until <paramref name="marker"/> appears.</summary>
-    private static void ReadUntil(Process p, string marker, System.Text.StringBuilder seen)
+    internal static void ReadUntil(Process p, string marker, System.Text.StringBuilder seen)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         var buf = new char[256];
