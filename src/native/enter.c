@@ -218,10 +218,20 @@ int run_enter(struct plan *plan)
     int go = recv_record(CTL_FD, &rec) == 0 && rec.nfields > 0 && strcmp(rec.fields[0], "go") == 0;
     if (go)
         free_record(&rec);
-    if (!go || write(barrier[1], "g", 1) != 1) {
+    if (!go) {
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
         return 1;
+    }
+    if (write(barrier[1], "g", 1) != 1) {
+        /* the child died at the barrier: it is in the container's pid namespace from the fork,
+         * so whatever runs inside can kill it there; that is the command's end, said as such */
+        int st = 0;
+        waitpid(child, &st, 0);
+        send_simple("started", child, 0);
+        int kind = WIFSIGNALED(st) ? 1 : 0, value = WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st);
+        send_simple("exit", kind, value);
+        return kind ? 128 + value : value;
     }
     close(barrier[1]);
     if (await_exec(plan, child, errp[0]) < 0) {

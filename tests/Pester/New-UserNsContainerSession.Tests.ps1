@@ -122,8 +122,12 @@ Describe 'New-UserNsContainerSession' {
         $s.Runspace.RunspaceStateInfo.Reason.Message | Should -BeLike '*longer than 8 MiB*'
     }
 
-    It 'runs eight sessions in parallel' {
-        1..8 | ForEach-Object { $sessions.Add((New-UserNsContainerSession)) }
+    It 'opens eight sessions at once from the pipeline and runs them in parallel' {
+        $containers = 1..8 | ForEach-Object { New-UserNsContainer }
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $containers | New-UserNsContainerSession | ForEach-Object { $sessions.Add($_) }
+        Write-Host "eight sessions opened in $($clock.ElapsedMilliseconds) ms"
+        $sessions.Count | Should -Be 8
         $pids = Invoke-Command -Session $sessions -ThrottleLimit 8 { Start-Sleep -Milliseconds 200; "$PID@$(Get-Content /proc/sys/kernel/hostname)" }
         $pids.Count | Should -Be 8
         @($pids.PSComputerName | Sort-Object -Unique).Count | Should -Be 8

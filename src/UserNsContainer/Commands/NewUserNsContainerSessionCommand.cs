@@ -11,7 +11,7 @@ namespace UserNsContainer.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "UserNsContainerSession", SupportsShouldProcess = true, DefaultParameterSetName = NewContainer)]
 [OutputType("System.Management.Automation.Runspaces.PSSession")]
-public sealed class NewUserNsContainerSessionCommand : SpecCmdletBase
+public sealed class NewUserNsContainerSessionCommand : SpecCmdletBase, IDisposable
 {
     private const string NewContainer = "New";
     private const string ByContainer = "Container";
@@ -85,14 +85,20 @@ public sealed class NewUserNsContainerSessionCommand : SpecCmdletBase
 
     protected override void EndProcessing()
     {
-        if (ParameterSetName != NewContainer)
-            return;
-        var spec = BuildSpec();
-        if (!ShouldProcess(spec.Name ?? "new container", "Create a container running a PowerShell session server"))
-            return;
-        var server = Terminating(() => SessionServer.InNewContainer(Engine, spec, _pwsh!));
-        OpenOn(server, terminating: true);
+        if (ParameterSetName == NewContainer)
+        {
+            var spec = BuildSpec();
+            if (!ShouldProcess(spec.Name ?? "new container", "Create a container running a PowerShell session server"))
+                return;
+            _servers.Add(Terminating(() => SessionServer.InNewContainer(Engine, spec, _pwsh!)));
+        }
+        if (_servers.Count > 0)
+            OpenAll(terminating: ParameterSetName == NewContainer);
     }
+
+    /// <summary>Servers started for the containers of the pipeline: their sessions open together
+    /// at the end, so opening N takes about as long as opening one.</summary>
+    private readonly List<SessionServer> _servers = new();
 
     private void InExisting(ContainerHandle? container, string what)
     {
@@ -117,27 +123,38 @@ public sealed class NewUserNsContainerSessionCommand : SpecCmdletBase
                 process.Environment = Arguments.Environment(Environment);
             if (Limit is not null)
                 process.Limits = Arguments.Limits(Limit);
-            OpenOn(SessionServer.InContainer(Engine, container, _pwsh!, process), terminating: false);
+            _servers.Add(SessionServer.InContainer(Engine, container, _pwsh!, process));
         });
     }
 
-    /// <summary>The PSSession over a started server; a failure to open it ends the server.</summary>
-    private void OpenOn(SessionServer server, bool terminating)
+    /// <summary>The PSSessions over the started servers; a server whose session did not open is ended.</summary>
+    private void OpenAll(bool terminating)
     {
-        object session;
-        try
+        var servers = _servers.ToArray();
+        _servers.Clear();
+        var names = servers.Select(s => (string?)(SessionName ?? s.Container.Name)).ToArray();
+        var results = SessionsAssembly.OpenAll(this, servers, names);
+        for (int i = 0; i < servers.Length; i++)
         {
-            session = SessionsAssembly.Open(this, server, SessionName ?? server.Container.Name);
-        }
-        catch (Exception e) when (e is not PipelineStoppedException and not UserNsContainerException)
-        {
+            if (results[i] is not Exception e)
+            {
+                WriteObject(results[i]);
+                continue;
+            }
             var failure = new UserNsContainerException("SessionOpenFailed", FailureKind.InvalidOperation,
-                $"The session in container '{server.Container.Name}' did not open: {e.Message}", server.Container.Name,
+                $"The session in container '{servers[i].Container.Name}' did not open: {e.Message}", servers[i].Container.Name,
                 "Read the reason above; Enter-ContainerNamespace with the same container shows whether pwsh runs in it.", e);
             if (terminating)
                 ThrowTerminatingError(ToErrorRecord(failure));
-            throw failure;
+            WriteError(ToErrorRecord(failure));
         }
-        WriteObject(session);
+    }
+
+    /// <summary>Ctrl+C or a failure before the sessions opened: the servers started so far end.</summary>
+    public void Dispose()
+    {
+        foreach (var server in _servers)
+            server.Dispose();
+        _servers.Clear();
     }
 }

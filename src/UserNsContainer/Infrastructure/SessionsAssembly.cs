@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using System.Reflection;
@@ -31,17 +32,18 @@ internal static class SessionsAssembly
                 running.ToString(), "Run pwsh 7.6 (the current LTS) for New-UserNsContainerSession, or use Enter-ContainerNamespace and Invoke-UserNsContainer.");
     }
 
-    /// <summary>Opens the PSSession over a started server (ContainerSessions.Open in the transport assembly).</summary>
-    public static object Open(PSCmdlet cmdlet, SessionServer server, string? name)
+    /// <summary>Opens the PSSessions over started servers, all at once (ContainerSessions.OpenAll in
+    /// the transport assembly): per server, its PSSession or the exception that stopped it.</summary>
+    public static object[] OpenAll(PSCmdlet cmdlet, IReadOnlyList<SessionServer> servers, IReadOnlyList<string?> names)
     {
         if (_open is null)
         {
             var path = Path.Combine(Path.GetDirectoryName(typeof(SessionsAssembly).Assembly.Location)!, "UserNsContainer.Sessions.dll");
-            _open = Assembly.LoadFrom(path).GetType("UserNsContainer.Sessions.ContainerSessions", throwOnError: true)!.GetMethod("Open")!;
+            _open = Assembly.LoadFrom(path).GetType("UserNsContainer.Sessions.ContainerSessions", throwOnError: true)!.GetMethod("OpenAll")!;
         }
         try
         {
-            return _open.Invoke(null, new object?[] { cmdlet, server, name })!;
+            return (object[])_open.Invoke(null, new object?[] { cmdlet, servers, names })!;
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {
