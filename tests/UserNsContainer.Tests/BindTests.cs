@@ -167,8 +167,9 @@ public sealed class BindTests : ContainerTest
                 while [ ! -s /tmp/imp ]; do sleep 0.05; done; imp=$(cat /tmp/imp)
                 for p in /proc/[0-9]*; do p=${p#/proc/}; [ $p = 1 ] || [ $p = $$ ] || [ $p = $imp ] || kill -9 $p 2>/dev/null; done
                 touch /tmp/ready; exec sleep 600'
-            # an entered process may meet the killing: entered again until it saw the end of it
-            do { $c | Enter-ContainerNamespace -Command sh, -c, 'while [ ! -e /tmp/ready ]; do sleep 0.05; done' } until ($LASTEXITCODE -eq 0)
+            # an entered process may meet the killing (its shell then says Killed on stderr, or
+            # it is killed itself): entered again until it saw the end of it
+            do { $c | Enter-ContainerNamespace -Command sh, -c, 'while [ ! -e /tmp/ready ]; do sleep 0.05; done' 2>$null } until ($LASTEXITCODE -eq 0)
             $c | Mount-ContainerBind -Source $d -Target /tmp/secret -ReadOnly
             $c | Enter-ContainerNamespace -Command sh, -c, '
                 mount -o remount,bind,rw /tmp/secret 2>/dev/null && echo remounted || echo remount-refused
