@@ -70,7 +70,7 @@ public sealed class SessionTerminalTests : ContainerTest
         Type("Enter-PSSession $s");
         Await($"[{name}]: PS ");   // the prompt inside names the container
         Type("'inside:' + [System.Net.Dns]::GetHostName() + ':' + ((Get-Content /proc/self/uid_map) -replace '\\s+', ' ')");
-        Await($"inside:{name}: 0 0 1");  // inside: root, mapped from one id
+        Await($"inside:{name}: 0 {Engine.ContainerEngine.CallerUid} 1");  // inside: root, mapped from your one id
         Type("exit");
         Type("'outside:' + ($PID -eq $outer) + ':' + (Get-PSSession).Count; Remove-PSSession $s; 'left:' + @(Get-UserNsContainer).Count; exit");
         var screen = Await("pwsh-ended");

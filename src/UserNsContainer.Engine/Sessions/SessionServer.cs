@@ -142,9 +142,14 @@ public sealed class SessionServer : IDisposable
     {
         var exit = Streams.WaitExit(TimeSpan.FromSeconds(2));
         string what;
-        if (!OwnsContainer && _engine.FindById(Container.Id) is { } c && c.State != ContainerState.Running)
+        var c = OwnsContainer ? null : _engine.FindById(Container.Id);
+        // a server killed by signal dies with its container's pid namespace a moment before the
+        // monitor records the container's exit: give the record that moment
+        if (c is { State: ContainerState.Running } && exit?.Signal is not null)
+            _engine.Wait(c, TimeSpan.FromSeconds(1), CancellationToken.None);
+        if (!OwnsContainer && c is not null && c.State != ContainerState.Running)
             what = $"container '{Container.Name}' {(c.State == ContainerState.Exited ? $"exited ({Describe(c.ExitCode, c.Signal)})" : "is no longer running")}, which ended its session server";
-        else if (!OwnsContainer && _engine.FindById(Container.Id) is null)
+        else if (!OwnsContainer && c is null)
             what = $"container '{Container.Name}' was removed, which ended its session server";
         else if (OwnsContainer)
             what = $"container '{Container.Name}', whose command is the session server, ended{(exit is null ? "" : $" ({exit.Describe()})")}";
