@@ -8,7 +8,11 @@ namespace UserNsContainer.Engine;
 
 /// <summary>How a foreground command's output comes back: lines (the default) or exact
 /// bytes, per stream.</summary>
-public sealed record OutputForms(bool StdoutBytes = false, bool StderrBytes = false)
+/// <param name="StdoutFile">A file the command's stdout goes into as it is (-RedirectStandardOutput):
+/// moved by splice(2) from the pipe at its current offset, never through this process's memory
+/// (a copy where the file takes no splice); nothing of that stream is then yielded.</param>
+public sealed record OutputForms(bool StdoutBytes = false, bool StderrBytes = false,
+    Microsoft.Win32.SafeHandles.SafeFileHandle? StdoutFile = null, Microsoft.Win32.SafeHandles.SafeFileHandle? StderrFile = null)
 {
     public static readonly OutputForms Lines = new();
 }
@@ -43,9 +47,9 @@ public sealed unsafe class ForegroundIo : IDisposable
         _stdin = stdin;
         _onExit = onExit;
         if (stdout >= 0)
-            _readers.Add(new OutputReader(stdout, ContainerOutputKind.Stdout, forms.StdoutBytes));
+            _readers.Add(new OutputReader(stdout, ContainerOutputKind.Stdout, forms.StdoutBytes, forms.StdoutFile));
         if (stderr >= 0)
-            _readers.Add(new OutputReader(stderr, ContainerOutputKind.Stderr, forms.StderrBytes));
+            _readers.Add(new OutputReader(stderr, ContainerOutputKind.Stderr, forms.StderrBytes, forms.StderrFile));
     }
 
     /// <summary>How the command ended, once known.</summary>
@@ -73,6 +77,46 @@ public sealed unsafe class ForegroundIo : IDisposable
                 offset += WriteSome(data, offset);
         }
     }
+
+    /// <summary>Moves the rest of <paramref name="file"/> into the command's stdin with splice(2)
+    /// (inside the kernel), yielding the output that arrives meanwhile. Sets
+    /// <see cref="SpliceRefused"/> and moves nothing where the file takes no splice: the caller
+    /// then writes the file's bytes with <see cref="Write"/>.</summary>
+    public IEnumerable<ContainerOutput> WriteFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, CancellationToken cancel)
+    {
+        int fd = (int)file.DangerousGetHandle();
+        while (_stdin >= 0)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                CloseInput();
+                yield break;
+            }
+            foreach (var item in Pump(wantWrite: true))
+                yield return item;
+            if (_stdin < 0 || !_writable)
+                continue;
+            nint n = SpliceIn(fd);
+            if (n == 0)
+                yield break; // the file's end
+            if (n > 0)
+                continue;
+            int errno = Libc.Errno;
+            if (errno is Libc.EINTR or Libc.EAGAIN)
+                continue;
+            if (errno == Libc.EINVAL)
+            {
+                SpliceRefused = true;
+                yield break;
+            }
+            CloseInput(); // EPIPE: the command stopped reading (or ended); the rest is dropped
+        }
+    }
+
+    private nint SpliceIn(int fd) => Libc.splice(fd, null, _stdin, null, 1 << 20, Libc.SPLICE_F_MOVE | Libc.SPLICE_F_NONBLOCK);
+
+    /// <summary>The last <see cref="WriteFile"/> moved nothing: the file takes no splice.</summary>
+    public bool SpliceRefused { get; private set; }
 
     /// <summary>Ends the command's input, then yields its output until it has exited and
     /// both streams are at their end; the last item carries the exit.</summary>

@@ -124,7 +124,7 @@ internal static unsafe partial class Libc
     public static partial nint write(int fd, byte* buf, nuint count);
 
     public const short POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10;
-    public const int EAGAIN = 11, EPIPE = 32;
+    public const int EAGAIN = 11, EPIPE = 32, EINVAL = 22;
     private const int F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800, F_SETPIPE_SZ = 1031;
 
     /// <summary>Makes a pipe end non-blocking and, where the caller may, its buffer 1 MiB
@@ -135,6 +135,13 @@ internal static unsafe partial class Libc
         if (nonBlocking)
             fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
     }
+
+    /// <summary>splice(2) with no offsets: moves up to <paramref name="length"/> bytes from a pipe
+    /// to a file (at its offset) inside the kernel.</summary>
+    [LibraryImport(C, EntryPoint = "splice", SetLastError = true)]
+    public static partial nint splice(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
+
+    public const uint SPLICE_F_MOVE = 1, SPLICE_F_NONBLOCK = 2;
 
     /// <summary>Clears O_NONBLOCK: writes wait for the reader (a stream written from several threads).</summary>
     public static void SetBlocking(int fd) => fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) & ~O_NONBLOCK);

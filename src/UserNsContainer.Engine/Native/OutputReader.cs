@@ -10,18 +10,23 @@ namespace UserNsContainer.Engine.Native;
 /// or as the exact bytes.</summary>
 internal sealed unsafe class OutputReader : IDisposable
 {
-    private const int ChunkSize = 1 << 17;
+    private const int ChunkSize = 1 << 16;
     private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
     private readonly StringBuilder _pending = new();
     private readonly byte[] _bytes = new byte[ChunkSize];
     private readonly char[] _chars = new char[ChunkSize + 1];
     private bool _afterCr;
 
-    public OutputReader(int fd, ContainerOutputKind kind, bool bytes)
+    private const int SpliceSize = 1 << 20;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
+    private bool _spliceRefused;
+
+    public OutputReader(int fd, ContainerOutputKind kind, bool bytes, Microsoft.Win32.SafeHandles.SafeFileHandle? file = null)
     {
         Fd = fd;
         Kind = kind;
-        Bytes = bytes;
+        Bytes = bytes || file is not null;
+        _file = file;
     }
 
     public int Fd { get; private set; }
@@ -34,6 +39,11 @@ internal sealed unsafe class OutputReader : IDisposable
     /// the bytes it got.</summary>
     public void Read(List<ContainerOutput> into)
     {
+        if (_file is not null)
+        {
+            ToFile();
+            return;
+        }
         nint n;
         fixed (byte* p = _bytes)
         {
@@ -83,6 +93,54 @@ internal sealed unsafe class OutputReader : IDisposable
             start = i + 1;
         }
         _pending.Append(_chars, start, chars - start);
+    }
+
+    /// <summary>One move from the pipe into the file: splice(2), or read and write where the
+    /// file takes no splice (EINVAL: a file opened for append, a file system without it).</summary>
+    private void ToFile()
+    {
+        int file = (int)_file!.DangerousGetHandle();
+        nint n;
+        if (!_spliceRefused)
+        {
+            do
+                n = Libc.splice(Fd, null, file, null, SpliceSize, Libc.SPLICE_F_MOVE | Libc.SPLICE_F_NONBLOCK);
+            while (n < 0 && Libc.Errno == Libc.EINTR);
+            if (n > 0)
+                return;
+            if (n == 0)
+            {
+                AtEnd = true;
+                return;
+            }
+            if (Libc.Errno == Libc.EAGAIN)
+                return;
+            if (Libc.Errno != Libc.EINVAL)
+                throw new SystemCallException("splice", null, Libc.Errno);
+            _spliceRefused = true;
+        }
+        fixed (byte* p = _bytes)
+        {
+            do
+                n = Libc.read(Fd, p, (nuint)_bytes.Length);
+            while (n < 0 && Libc.Errno == Libc.EINTR);
+            if (n < 0 && Libc.Errno == Libc.EAGAIN)
+                return;
+            if (n <= 0)
+            {
+                AtEnd = true;
+                return;
+            }
+            for (nint done = 0; done < n;)
+            {
+                nint w = Libc.write(file, p + done, (nuint)(n - done));
+                if (w < 0 && Libc.Errno == Libc.EINTR)
+                    continue;
+                if (w < 0)
+                    throw new SystemCallException("write", null, Libc.Errno);
+                done += w;
+            }
+        }
     }
 
     public void Dispose()

@@ -11,7 +11,9 @@ namespace UserNsContainer.Commands;
 /// <summary>Where a foreground command's output goes, as its cmdlet was asked.</summary>
 internal sealed record OutputTargets(FileStream? Stdout, FileStream? Stderr, bool AsByteStream, bool StderrToConsole)
 {
-    public OutputForms Forms => new(StdoutBytes: Stdout is not null || AsByteStream, StderrBytes: Stderr is not null || StderrToConsole);
+    /// <summary>Files take their stream's bytes straight from the pipe (splice), not through the pipeline.</summary>
+    public OutputForms Forms => new(StdoutBytes: Stdout is not null || AsByteStream, StderrBytes: Stderr is not null || StderrToConsole,
+        StdoutFile: Stdout?.SafeFileHandle, StderrFile: Stderr?.SafeFileHandle);
 }
 
 /// <summary>
@@ -88,6 +90,10 @@ internal sealed class ForegroundRun : IDisposable
     public void InputFile(FileStream file)
     {
         Flush();
+        foreach (var item in _io.WriteFile(file.SafeFileHandle, _cancel))
+            Emit(item);
+        if (!_io.SpliceRefused)
+            return;
         var buffer = new byte[1 << 20];
         int n;
         while (_io.AcceptsInput && !_cancel.IsCancellationRequested && (n = file.Read(buffer, 0, buffer.Length)) > 0)
