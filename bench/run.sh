@@ -9,3 +9,5 @@ dotnet run -c Release --project bench/UsncBench -- "$@"
 # sessions: in real pwsh (a session's server is the pwsh that opens it)
 iterations=10; [ "${1:-}" = "--iterations" ] && iterations=$2
 dotnet tool restore >/dev/null && dotnet pwsh -NoProfile -File bench/Sessions.ps1 -Iterations "$iterations"
+# stdout and stdin relays against native commands on a 1 GiB file (USNC_BENCH_STREAM_MIB to change it)
+dotnet pwsh -NoProfile -File bench/Streams.ps1 -MiB "${USNC_BENCH_STREAM_MIB:-1024}"
