@@ -7,7 +7,7 @@
     command: as lines into Measure-Object -Line; as bytes into a file (-RedirectStandardOutput,
     against cp); into the command's stdin (-RedirectStandardInput, against cp). Speed is the
     peer's median time over ours (1.00x: as fast as the native command), printed with its goal
-    and whether it is met. Peak memory of this pwsh shows whether a stream was buffered whole.
+    and whether it is met, then the peak memory of this pwsh (for all rows together).
     Run by bench/run.sh after the start-up benchmark.
 #>
 param([int] $Iterations = 3, [int] $MiB = 1024)
@@ -45,7 +45,7 @@ try {
         'cp FILE OUT' { & cp $data $out }
     Row 'bytes in through stdin (-RedirectStandardInput)' 0.8 { Invoke-UserNsContainer -RedirectStandardInput $data -Bind "$($dir):/out" -- sh -c 'cat > /out/out.bin' } `
         'cp FILE OUT' { & cp $data $out }
-    'peak resident memory of this pwsh: {0} MiB (flat: no stream is buffered whole)' -f ([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 -shr 20)
+    'peak resident memory of this pwsh, ours and the native peers together: {0} MiB' -f ([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 -shr 20)
     '(the pty relay of -Interactive needs a terminal of its own: not measured here)'
 } finally {
     Remove-Item -Recurse -Force $dir, $env:USERNSCONTAINER_STATE_DIR -ErrorAction SilentlyContinue
