@@ -4,13 +4,14 @@ BeforeAll {
     # A busybox root with the C, C++ and OpenSSL libraries the .NET runtime and PSRP need
     # (copied from the host, no ICU): a minimal root where pwsh runs from the read-only binds.
     function New-GlibcRoot {
-        param([Parameter(Mandatory)] [string] $Path)
+        param([Parameter(Mandatory)] [string] $Path, [switch] $NoOpenSsl)
         New-BusyboxRoot -Path $Path | Out-Null
         $loader = (Get-Item /lib64/ld-linux-x86-64.so.2 -ErrorAction SilentlyContinue) ?? (Get-Item /lib/ld-linux-aarch64.so.1)
         $libDir = Split-Path (& /bin/sh -c "readlink -f $($loader.FullName)")
         $inside = Join-Path $Path ($libDir.TrimStart('/'))
         New-Item -ItemType Directory -Path $inside -Force | Out-Null
-        foreach ($lib in 'libc.so.6', 'libm.so.6', 'libstdc++.so.6', 'libgcc_s.so.1', 'libdl.so.2', 'libpthread.so.0', 'librt.so.1', 'libssl.so.3', 'libcrypto.so.3', (Split-Path -Leaf (& /bin/sh -c "readlink -f $($loader.FullName)"))) {
+        $ssl = if ($NoOpenSsl) { @() } else { 'libssl.so.3', 'libcrypto.so.3' }
+        foreach ($lib in @('libc.so.6', 'libm.so.6', 'libstdc++.so.6', 'libgcc_s.so.1', 'libdl.so.2', 'libpthread.so.0', 'librt.so.1') + $ssl + (Split-Path -Leaf (& /bin/sh -c "readlink -f $($loader.FullName)"))) {
             Copy-Item -Path (& /bin/sh -c "readlink -f $libDir/$lib") -Destination (Join-Path $inside $lib)
         }
         New-Item -ItemType Directory -Path (Join-Path $Path (Split-Path $loader.FullName).TrimStart('/')) -Force | Out-Null
@@ -138,6 +139,13 @@ Describe 'New-UserNsContainerSession' {
         $s = New-UserNsContainerSession -RootFs $root
         $sessions.Add($s)
         Invoke-Command -Session $s { Get-Content /etc/marker; $PSVersionTable.PSVersion.ToString() } | Should -Be @('busybox-root', $PSVersionTable.PSVersion.ToString())
+    }
+
+    It 'says why a server that cannot start did not open, and leaves nothing' {
+        $root = New-GlibcRoot -Path (Join-Path $TestDrive 'no-ssl-root') -NoOpenSsl
+        { New-UserNsContainerSession -RootFs $root } | Should -Throw -ErrorId 'SessionOpenFailed,UserNsContainer.Commands.NewUserNsContainerSessionCommand' -ExpectedMessage '*OpenSSL*'
+        @(Get-UserNsContainer).Count | Should -Be 0
+        Get-NewHelperProcess | Should -BeNullOrEmpty
     }
 
     It 'names what a root without glibc lacks' {

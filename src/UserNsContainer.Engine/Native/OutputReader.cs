@@ -44,13 +44,7 @@ internal sealed unsafe class OutputReader : IDisposable
             ToFile();
             return;
         }
-        nint n;
-        fixed (byte* p = _bytes)
-        {
-            do
-                n = Libc.read(Fd, p, (nuint)_bytes.Length);
-            while (n < 0 && Libc.Errno == Libc.EINTR);
-        }
+        nint n = ReadOnce();
         if (n < 0 && Libc.Errno == Libc.EAGAIN)
             return;
         if (n <= 0)
@@ -119,18 +113,16 @@ internal sealed unsafe class OutputReader : IDisposable
                 throw new SystemCallException("splice", null, Libc.Errno);
             _spliceRefused = true;
         }
+        n = ReadOnce();
+        if (n < 0 && Libc.Errno == Libc.EAGAIN)
+            return;
+        if (n <= 0)
+        {
+            AtEnd = true;
+            return;
+        }
         fixed (byte* p = _bytes)
         {
-            do
-                n = Libc.read(Fd, p, (nuint)_bytes.Length);
-            while (n < 0 && Libc.Errno == Libc.EINTR);
-            if (n < 0 && Libc.Errno == Libc.EAGAIN)
-                return;
-            if (n <= 0)
-            {
-                AtEnd = true;
-                return;
-            }
             for (nint done = 0; done < n;)
             {
                 nint w = Libc.write(file, p + done, (nuint)(n - done));
@@ -141,6 +133,19 @@ internal sealed unsafe class OutputReader : IDisposable
                 done += w;
             }
         }
+    }
+
+    /// <summary>One read() into the buffer, retried on EINTR.</summary>
+    private nint ReadOnce()
+    {
+        nint n;
+        fixed (byte* p = _bytes)
+        {
+            do
+                n = Libc.read(Fd, p, (nuint)_bytes.Length);
+            while (n < 0 && Libc.Errno == Libc.EINTR);
+        }
+        return n;
     }
 
     public void Dispose()

@@ -48,7 +48,7 @@ public sealed class SessionServer : IDisposable
     {
         spec.Command = pwsh.ServerCommand();
         spec.Binds = spec.Binds.Concat(pwsh.Binds()).ToList();
-        foreach (var (name, value) in pwsh.ServerEnvironment(dir => spec.Image is null && spec.RootFs is null ? Directory.Exists(dir) && HasIcu(dir) : false))
+        foreach (var (name, value) in pwsh.ServerEnvironment(dir => spec.Image is null && spec.RootFs is null && HasIcu(dir)))
             spec.Environment.TryAdd(name, value);
         ContainerHandle handle;
         try

@@ -105,10 +105,7 @@ public sealed class EnterContainerNamespaceCommand : ContainerCmdletBase
             Seccomp = Seccomp,
         };
         var bound = MyInvocation.BoundParameters;
-        if (bound.ContainsKey(nameof(User)))
-            Arguments.Account(User, id => spec.User = id, name => spec.UserName = name);
-        if (bound.ContainsKey(nameof(Group)))
-            Arguments.Account(Group, id => spec.Group = id, name => spec.GroupName = name);
+        Arguments.EnteredProcess(spec, bound, User, Group, null, null);
         if (Environment is not null)
             spec.Environment = Terminating(() => Arguments.Environment(Environment));
         if (Limit is not null)

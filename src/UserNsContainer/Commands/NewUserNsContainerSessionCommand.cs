@@ -70,15 +70,15 @@ public sealed class NewUserNsContainerSessionCommand : SpecCmdletBase, IDisposab
         {
             case ByContainer:
                 foreach (var c in Container)
-                    InExisting(Engine.FindById(c.Id), c.Name);
+                    InExisting(Engine.FindById(c.Id), c.Id, c.Name);
                 break;
             case ById:
                 foreach (var id in ContainerId)
-                    InExisting(Engine.FindById(id), id);
+                    InExisting(Engine.FindById(id), id, null);
                 break;
             case ByName:
                 foreach (var name in ContainerName)
-                    InExisting(Engine.FindByName(name), name);
+                    InExisting(Engine.FindByName(name), null, name);
                 break;
         }
     }
@@ -100,13 +100,11 @@ public sealed class NewUserNsContainerSessionCommand : SpecCmdletBase, IDisposab
     /// at the end, so opening N takes about as long as opening one.</summary>
     private readonly List<SessionServer> _servers = new();
 
-    private void InExisting(ContainerHandle? container, string what)
+    private void InExisting(ContainerHandle? container, string? id, string? name)
     {
         if (container is null)
         {
-            WriteError(ToErrorRecord(new UserNsContainerException("ContainerNotFound", FailureKind.ObjectNotFound,
-                $"No container '{what}' exists for this user (it may have been removed, or belong to another user).", what,
-                "List your containers with Get-UserNsContainer.")));
+            WriteError(ToErrorRecord(ContainerCmdletBase.NotFound(id, name)));
             return;
         }
         if (!ShouldProcess($"{container.Name} ({container.Id})", "Start a PowerShell session server in the container"))
@@ -114,15 +112,7 @@ public sealed class NewUserNsContainerSessionCommand : SpecCmdletBase, IDisposab
         NonTerminating(() =>
         {
             var process = new ContainerSpec { WorkingDirectory = WorkingDirectory };
-            var bound = MyInvocation.BoundParameters;
-            if (bound.ContainsKey(nameof(User)))
-                Arguments.Account(User, id => process.User = id, name => process.UserName = name);
-            if (bound.ContainsKey(nameof(Group)))
-                Arguments.Account(Group, id => process.Group = id, name => process.GroupName = name);
-            if (Environment is not null)
-                process.Environment = Arguments.Environment(Environment);
-            if (Limit is not null)
-                process.Limits = Arguments.Limits(Limit);
+            Arguments.EnteredProcess(process, MyInvocation.BoundParameters, User, Group, Environment, Limit);
             _servers.Add(SessionServer.InContainer(Engine, container, _pwsh!, process));
         });
     }

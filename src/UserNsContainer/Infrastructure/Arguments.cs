@@ -43,6 +43,20 @@ internal static class Arguments
 
     /// <summary>-User or -Group: a number is an id; anything else a name the container's
     /// /etc/passwd or /etc/group must define (the engine looks it up).</summary>
+    /// <summary>-User, -Group, -Environment and -Limit of a process entered into a container
+    /// (Enter-ContainerNamespace, New-UserNsContainerSession on a running container).</summary>
+    public static void EnteredProcess(UserNsContainer.Engine.ContainerSpec spec, IDictionary<string, object> bound, string user, string group, Hashtable? environment, Hashtable? limit)
+    {
+        if (bound.ContainsKey("User"))
+            Account(user, id => spec.User = id, name => spec.UserName = name);
+        if (bound.ContainsKey("Group"))
+            Account(group, id => spec.Group = id, name => spec.GroupName = name);
+        if (environment is not null)
+            spec.Environment = Environment(environment);
+        if (limit is not null)
+            spec.Limits = Limits(limit);
+    }
+
     public static void Account(string value, Action<uint> id, Action<string> name)
     {
         if (uint.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))

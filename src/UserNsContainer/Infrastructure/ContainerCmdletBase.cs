@@ -53,19 +53,24 @@ public abstract class ContainerCmdletBase : UserNsContainerCmdlet
     {
         if (handle is null)
         {
-            var what = (name, id) switch
-            {
-                (not null, not null) => $"named '{name}' with Id '{id}'",
-                (not null, null) => $"named '{name}'",
-                _ => $"with Id '{id}'",
-            };
-            var e = new UserNsContainerException("ContainerNotFound", FailureKind.ObjectNotFound,
-                $"No container {what} exists for this user (it may have been removed, or belong to another user).",
-                (object?)name ?? id, "List your containers with Get-UserNsContainer.");
-            WriteError(ToErrorRecord(e));
+            WriteError(ToErrorRecord(NotFound(id, name)));
             return;
         }
         NonTerminating(() => ProcessContainer(handle));
+    }
+
+    /// <summary>ContainerNotFound for a handle, Id or name that names no container of this user.</summary>
+    internal static UserNsContainerException NotFound(string? id, string? name)
+    {
+        var what = (name, id) switch
+        {
+            (not null, not null) => $"named '{name}' with Id '{id}'",
+            (not null, null) => $"named '{name}'",
+            _ => $"with Id '{id}'",
+        };
+        return new UserNsContainerException("ContainerNotFound", FailureKind.ObjectNotFound,
+            $"No container {what} exists for this user (it may have been removed, or belong to another user).",
+            (object?)name ?? id, "List your containers with Get-UserNsContainer.");
     }
 
     /// <summary>Acts on one resolved container.</summary>
