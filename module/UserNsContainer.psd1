@@ -30,6 +30,8 @@
         'Import-ContainerImage'
         'Get-ContainerImage'
         'Remove-ContainerImage'
+        'Save-ContainerImage'
+        'Export-ContainerImage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

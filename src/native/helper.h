@@ -77,6 +77,7 @@ struct plan {
     char **orphan_files;
     char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
     char **seccomp_ioctl;   /* ioctl requests refused with EPERM */
+    char **exclude;         /* layer: paths (relative, sorted) where an empty file is a mount point, not a write */
     int nops;
     struct op *ops;
     struct record *settings; /* the setting records as received: the init gets them too */
@@ -89,6 +90,8 @@ struct plan {
 #define INIT_BARRIER_FD 4 /* frames from the monitor: settings, operations, "go" */
 #define INIT_END_FD 5     /* the init's end report to the monitor */
 #define INIT_TREE_FD 6    /* detached idmapped trees from the monitor (SCM_RIGHTS) */
+/* The init's hold on a -WriteFake overlay's upper directory, for the layer mode (layer.c). */
+#define INIT_UPPER_FD 255
 
 /* What the init tells the monitor when it ends: how the main process ended. */
 enum end_kind { END_EXITED = 0, END_SIGNALED = 1, END_SETUP_FAILED = 2 };
@@ -163,6 +166,9 @@ extern const char *helper_owner;
 
 /* fault.c: tests only; WHO is monitor, init, main, enter or bind */
 void fault_point(const struct plan *plan, const char *who, const char *step);
+
+/* layer.c: a -WriteFake container's writes as a tar stream on stdout */
+int run_layer(struct plan *plan);
 
 /* monitor.c */
 int run_monitor(struct plan *plan);

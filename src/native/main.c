@@ -13,9 +13,9 @@ int main(int argc, char **argv)
 {
     if (argc >= 3)
         helper_owner = argv[2];
-    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind", "init", "probe", "spare"};
+    static const char *modes[] = {"create", "enter", "hot-bind", "hot-unbind", "init", "probe", "spare", "layer"};
     int mode = -1;
-    for (int i = 0; argc >= 2 && i < 7; i++)
+    for (int i = 0; argc >= 2 && i < 8; i++)
         if (strcmp(argv[1], modes[i]) == 0)
             mode = i;
     if (mode < 0) {
@@ -57,6 +57,9 @@ int main(int argc, char **argv)
             break;
         case 5:
             rc = run_probe(&plan);
+            break;
+        case 7:
+            rc = run_layer(&plan);
             break;
         default:
             rc = run_monitor(&plan);

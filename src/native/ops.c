@@ -124,6 +124,20 @@ static int op_overlay(struct op_ctx *c)
     if (mount("overlay", NEWROOT, "overlay", MS_NOSUID | MS_NODEV,
               "lowerdir=" NEWROOT ",upperdir=/wf/upper,workdir=/wf/work,userxattr,volatile") < 0)
         return -1;
+    /* the init holds the upper directory for the container's life, at a number no other fd
+     * of its has (the layer mode takes it from there); nothing inside can reach the init */
+    c->detail = "the init's hold on the upper layer";
+    int upper = open("/wf/upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (upper < 0)
+        return -1;
+    int busy = fcntl(INIT_UPPER_FD, F_GETFD) >= 0;
+    if (busy || dup3(upper, INIT_UPPER_FD, O_CLOEXEC) < 0) {
+        int saved = busy ? EBUSY : errno;
+        close(upper);
+        errno = saved;
+        return -1;
+    }
+    close(upper);
     c->detail = "";
     if (reopen_newroot() < 0)
         return -1;

@@ -223,6 +223,8 @@ static int apply_setting(struct plan *plan, const struct record *rec, const char
         return set_vector(&plan->seccomp_deny, rec, 0, INT_MAX);
     if (strcmp(verb, "seccomp-ioctl") == 0)
         return set_vector(&plan->seccomp_ioctl, rec, 0, INT_MAX);
+    if (strcmp(verb, "exclude") == 0)
+        return set_vector(&plan->exclude, rec, 0, INT_MAX);
     if (strcmp(verb, "cwd") == 0)
         return set_string(&plan->cwd, rec);
     if (strcmp(verb, "join") == 0) {

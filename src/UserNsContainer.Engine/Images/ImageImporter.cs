@@ -74,9 +74,7 @@ public sealed class ImageImporter
         var (os, arch, variant) = ParsePlatform(request.Platform ?? HostPlatform());
         var (name, tag) = request.LocalName is { } local ? ImageReference.SplitLocal(local)
             : ArchiveTags.Of(request.Reference) ?? (request.Reference.Name, request.Reference.Tag);
-        ClearAbandoned();
-        var work = Path.Combine(_store.TmpDirectory, $"{Environment.ProcessId}-{ProcessInfo.StartTime(Environment.ProcessId)}-{Guid.NewGuid().ToString("N")[..8]}");
-        Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var work = _store.NewWorkDirectory(_verbose);
         try
         {
             var layout = Path.Combine(work, "oci");
@@ -88,7 +86,7 @@ public sealed class ImageImporter
                 if (!request.TlsVerify)
                     args.Add("--src-tls-verify=false");
                 if (request.UserName is not null)
-                    args.AddRange(new[] { "--src-authfile", WriteAuthFile(work, request) });
+                    args.AddRange(new[] { "--src-authfile", Tools.WriteAuthFile(work, request.Reference.Registry!, request.UserName, request.Password) });
             }
             args.AddRange(new[] { request.Reference.Source, "oci:" + layout + ":image" });
             _progress(new ImportProgress("Copying", $"skopeo copy {request.Reference.Source}", 5));
@@ -101,96 +99,19 @@ public sealed class ImageImporter
                 _progress(new ImportProgress("Copying", line, Math.Min(60, 10 + 10 * blobs)));
             }, cancel, stderr => SkopeoFailure.From(stderr, request.Reference));
 
-            var (digest, config, size) = ReadLayout(layout);
+            var (digest, config, size) = OciLayout.Summary(layout);
             if (config.Architecture != arch || (config.Os.Length > 0 && config.Os != os))
                 throw new UserNsContainerException("NoImageForPlatform", FailureKind.ObjectNotFound,
                     $"The image {request.Reference.Source} is for {config.Os}/{config.Architecture}, not {os}/{arch}.", request.Reference.Source,
                     $"Import an image built for {os}/{arch}, or name another platform with -Platform (it will only run here through qemu-user-static).");
 
-            var target = _store.ImageDirectory(digest);
-            if (!Directory.Exists(target))
-            {
-                _progress(new ImportProgress("Unpacking", "umoci unpack --rootless", 70));
-                Tools.Run(umoci, new[] { "--log", "info", "unpack", "--rootless", "--image", layout + ":image", Path.Combine(work, "bundle") },
-                    line => _verbose("umoci: " + line.Trim().TrimStart('•').Trim()), cancel, stderr => UmociFailure(stderr, request.Reference));
-                File.Delete(Path.Combine(work, "auth.json"));
-                using (var fs = StateStore.CreatePrivate(Path.Combine(work, "image.json"), FileMode.CreateNew))
-                    JsonSerializer.Serialize(fs, new ImageRecord(digest, size, config));
-                try
-                {
-                    Directory.Move(work, target);
-                }
-                catch (IOException) when (Directory.Exists(target))
-                {
-                    _verbose($"Another import stored {digest} first; keeping that copy.");
-                }
-            }
-            else
-                _verbose($"The image {digest} is already stored; not unpacking it again.");
-            _store.WriteRef(name, tag, digest);
-            _progress(new ImportProgress("Done", $"{name}:{tag}", 100));
-            return _store.Find($"{name}:{tag}") ?? throw new UserNsContainerException("ImageImportFailed", FailureKind.InvalidOperation,
-                $"The image {name}:{tag} vanished from the store right after it was imported.", name, "Import it again.");
+            File.Delete(Path.Combine(work, "auth.json"));
+            return _store.Adopt(work, digest, size, config, name, tag, _verbose, _progress, cancel, request.Reference.Source);
         }
         finally
         {
             if (Directory.Exists(work))
                 Tree.Delete(work);
-        }
-    }
-
-    /// <summary>skopeo's credentials as a registry auth file, 0600 in this import's 0700
-    /// directory: never on a command line (ps shows those to everyone), deleted with it.</summary>
-    private static string WriteAuthFile(string work, ImportRequest request)
-    {
-        var path = Path.Combine(work, "auth.json");
-        var token = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{request.UserName}:{request.Password}"));
-        using var fs = StateStore.CreatePrivate(path, FileMode.CreateNew);
-        JsonSerializer.Serialize(fs, new { auths = new System.Collections.Generic.Dictionary<string, object> { [request.Reference.Registry!] = new { auth = token } } });
-        return path;
-    }
-
-    /// <summary>The manifest's digest, the configuration, and the blobs' total size.</summary>
-    private static (string Digest, ImageConfig Config, long Size) ReadLayout(string layout)
-    {
-        using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(layout, "index.json")));
-        var digest = index.RootElement.GetProperty("manifests")[0].GetProperty("digest").GetString()!;
-        string Blob(string d) => Path.Combine(layout, "blobs", "sha256", ImageStore.Hex(d));
-        using var manifest = JsonDocument.Parse(File.ReadAllText(Blob(digest)));
-        var configDigest = manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!;
-        using var config = JsonDocument.Parse(File.ReadAllText(Blob(configDigest)));
-        var size = Directory.EnumerateFiles(Path.Combine(layout, "blobs", "sha256")).Sum(f => new FileInfo(f).Length);
-        return (digest, ImageConfig.Parse(config.RootElement), size);
-    }
-
-    private static UserNsContainerException UmociFailure(string stderr, ImageReference reference) =>
-        stderr.Contains("no space left on device", StringComparison.OrdinalIgnoreCase)
-            ? new UserNsContainerException("ImageDiskFull", FailureKind.ResourceUnavailable,
-                $"Unpacking {reference.Source} ran out of disk space: {Tools.LastLine(stderr)}", reference.Source,
-                "Free space where the image store is (Remove-ContainerImage), or move it with USERNSCONTAINER_IMAGE_DIR.")
-            : new UserNsContainerException("ImageUnpackFailed", FailureKind.InvalidOperation,
-                $"umoci could not unpack {reference.Source}: {Tools.LastLine(stderr)}", reference.Source,
-                "Run with -Verbose for umoci's own messages.");
-
-    /// <summary>Deletes import directories whose process is gone (killed mid-import).</summary>
-    private void ClearAbandoned()
-    {
-        foreach (var dir in Directory.EnumerateDirectories(_store.TmpDirectory))
-        {
-            var parts = Path.GetFileName(dir).Split('-');
-            bool abandoned = parts[0] == "removed" ||
-                (parts.Length == 3 && int.TryParse(parts[0], out var pid) && ulong.TryParse(parts[1], out var start) && !ProcessInfo.IsSame(pid, start));
-            if (!abandoned)
-                continue;
-            try
-            {
-                Tree.Delete(dir);
-                _verbose($"Deleted '{dir}', left by an import whose process is gone.");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // another import is deleting it at the same time
-            }
         }
     }
 }

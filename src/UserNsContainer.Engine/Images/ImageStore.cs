@@ -45,7 +45,7 @@ internal sealed record ImageRef(string Name, string Tag, string Digest);
 /// progress, each in a directory named after its process, so one that died is recognised
 /// and cleared by the next import.
 /// </summary>
-public sealed class ImageStore
+public sealed partial class ImageStore
 {
     public string Directory { get; }
     internal string ImagesDirectory => Path.Combine(Directory, "images");

@@ -69,6 +69,17 @@ internal static class Tools
             throw failure(err);
     }
 
+    /// <summary>skopeo's credentials as a registry auth file, 0600 in a private 0700 work
+    /// directory: never on a command line (ps shows those to everyone), deleted with it.</summary>
+    public static string WriteAuthFile(string work, string registry, string user, string? password)
+    {
+        var path = Path.Combine(work, "auth.json");
+        var token = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+        using var fs = StateStore.CreatePrivate(path, FileMode.CreateNew);
+        System.Text.Json.JsonSerializer.Serialize(fs, new { auths = new Dictionary<string, object> { [registry] = new { auth = token } } });
+        return path;
+    }
+
     /// <summary>The last non-empty line, with logrus' time="..." level=... msg="..." unwrapped.</summary>
     public static string LastLine(string text) => Untrusted.Escape(LastLineRaw(text));
 

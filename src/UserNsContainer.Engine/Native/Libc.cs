@@ -28,6 +28,9 @@ internal static unsafe partial class Libc
     public static partial int posix_spawn_file_actions_init(void* actions);
     [LibraryImport(C, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
+    /// <summary>A hard link (an image's blobs shared between layouts of the store).</summary>
+    [LibraryImport(C, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int link(string oldPath, string newPath);
     /// <summary>struct rlimit is two rlim_t (unsigned 64-bit on Linux).</summary>
     [LibraryImport(C, SetLastError = true)]
     public static partial int getrlimit(int resource, ulong* rlim);
