@@ -77,6 +77,8 @@ struct plan {
     char **orphan_files;
     char **seccomp_deny;    /* syscall names refused with EPERM (NULL: no filter) */
     char **seccomp_ioctl;   /* ioctl requests refused with EPERM */
+    char **seccomp_fake;    /* syscall names answered 0 without running (-FakeRoot) */
+    char **seccomp_fake_dev; /* NAME:ARG: answered 0 when argument ARG's file type is a device */
     char **exclude;         /* layer: paths (relative, sorted) where an empty file is a mount point, not a write */
     int nops;
     struct op *ops;

@@ -223,6 +223,10 @@ static int apply_setting(struct plan *plan, const struct record *rec, const char
         return set_vector(&plan->seccomp_deny, rec, 0, INT_MAX);
     if (strcmp(verb, "seccomp-ioctl") == 0)
         return set_vector(&plan->seccomp_ioctl, rec, 0, INT_MAX);
+    if (strcmp(verb, "seccomp-fake") == 0)
+        return set_vector(&plan->seccomp_fake, rec, 0, INT_MAX);
+    if (strcmp(verb, "seccomp-fake-dev") == 0)
+        return set_vector(&plan->seccomp_fake_dev, rec, 0, INT_MAX);
     if (strcmp(verb, "exclude") == 0)
         return set_vector(&plan->exclude, rec, 0, INT_MAX);
     if (strcmp(verb, "cwd") == 0)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 
 #if defined(__x86_64__)
 #define ARCH_NATIVE AUDIT_ARCH_X86_64
@@ -22,14 +23,20 @@
 #define ARCH_NATIVE AUDIT_ARCH_AARCH64
 #endif
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define ARG1_LOW (offsetof(struct seccomp_data, args) + sizeof(__u64))
-#else
-#define ARG1_LOW (offsetof(struct seccomp_data, args) + sizeof(__u64) + sizeof(__u32))
-#endif
 
 #define MAX_INSNS 1024
 #define DENY (SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
+/* -FakeRoot: the call "succeeds" (returns 0) and does nothing, as Charliecloud's seccomp mode */
+#define FAKE (SECCOMP_RET_ERRNO | 0)
+
+static __u32 arg_low(int i)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (__u32)(offsetof(struct seccomp_data, args) + (size_t)i * sizeof(__u64));
+#else
+    return (__u32)(offsetof(struct seccomp_data, args) + (size_t)i * sizeof(__u64) + sizeof(__u32));
+#endif
+}
 
 struct prog {
     struct sock_filter insn[MAX_INSNS];
@@ -77,6 +84,38 @@ static int emit_abi(struct prog *p, const struct plan *plan, const struct syscal
         if (nr >= 0 && (emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (__u32)nr) < 0 || emit(p, BPF_RET | BPF_K, 0, 0, DENY) < 0))
             return -1;
     }
+    for (char **name = plan->seccomp_fake; name && *name; name++) {
+        int nr;
+        *what = *name;
+        if (number_of(table, *name, &nr) < 0)
+            return -1;
+        if (nr >= 0 && (emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (__u32)nr) < 0 || emit(p, BPF_RET | BPF_K, 0, 0, FAKE) < 0))
+            return -1;
+    }
+    /* NAME:ARG: faked when the mode in argument ARG makes a device node, else allowed (a fifo
+     * or a plain file works in a user namespace); the syscall number is loaded again after */
+    for (char **entry = plan->seccomp_fake_dev; entry && *entry; entry++) {
+        char name[64];
+        const char *colon = strchr(*entry, ':');
+        long arg;
+        int nr;
+        *what = *entry;
+        if (colon == NULL || (size_t)(colon - *entry) >= sizeof name || parse_number(colon + 1, 0, 5, &arg) < 0) {
+            errno = EINVAL;
+            return -1;
+        }
+        memcpy(name, *entry, (size_t)(colon - *entry));
+        name[colon - *entry] = '\0';
+        if (number_of(table, name, &nr) < 0)
+            return -1;
+        if (nr < 0)
+            continue;
+        if (emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 6, (__u32)nr) < 0 || emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, arg_low((int)arg)) < 0 ||
+            emit(p, BPF_ALU | BPF_AND | BPF_K, 0, 0, S_IFMT) < 0 || emit(p, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, S_IFCHR) < 0 ||
+            emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, S_IFBLK) < 0 || emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW) < 0 ||
+            emit(p, BPF_RET | BPF_K, 0, 0, FAKE) < 0)
+            return -1;
+    }
     *what = "seccomp";
     int nreq = 0;
     for (char **req = plan->seccomp_ioctl; req && *req; req++)
@@ -87,7 +126,7 @@ static int emit_abi(struct prog *p, const struct plan *plan, const struct syscal
     }
     /* not ioctl: allow; else compare the request's low 32 bits */
     if (emit(p, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (__u32)ioctl_nr) < 0 || emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW) < 0 ||
-        emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, ARG1_LOW) < 0)
+        emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, arg_low(1)) < 0)
         return -1;
     for (char **req = plan->seccomp_ioctl; req && *req; req++) {
         long v;
@@ -118,7 +157,7 @@ static int emit_arch(struct prog *p, __u32 arch, const struct plan *plan, const 
 
 int apply_seccomp(const struct plan *plan, const char **what)
 {
-    if (plan->seccomp_deny == NULL && plan->seccomp_ioctl == NULL)
+    if (plan->seccomp_deny == NULL && plan->seccomp_ioctl == NULL && plan->seccomp_fake == NULL && plan->seccomp_fake_dev == NULL)
         return 0;
     *what = "seccomp";
 #ifndef ARCH_NATIVE

@@ -206,3 +206,143 @@ S(ioctl, __NR_ioctl)
 #else
 S(ioctl, -1)
 #endif
+#ifdef __NR_chown
+S(chown, __NR_chown)
+#else
+S(chown, -1)
+#endif
+#ifdef __NR_fchown
+S(fchown, __NR_fchown)
+#else
+S(fchown, -1)
+#endif
+#ifdef __NR_lchown
+S(lchown, __NR_lchown)
+#else
+S(lchown, -1)
+#endif
+#ifdef __NR_fchownat
+S(fchownat, __NR_fchownat)
+#else
+S(fchownat, -1)
+#endif
+#ifdef __NR_chown32
+S(chown32, __NR_chown32)
+#else
+S(chown32, -1)
+#endif
+#ifdef __NR_fchown32
+S(fchown32, __NR_fchown32)
+#else
+S(fchown32, -1)
+#endif
+#ifdef __NR_lchown32
+S(lchown32, __NR_lchown32)
+#else
+S(lchown32, -1)
+#endif
+#ifdef __NR_setuid
+S(setuid, __NR_setuid)
+#else
+S(setuid, -1)
+#endif
+#ifdef __NR_setgid
+S(setgid, __NR_setgid)
+#else
+S(setgid, -1)
+#endif
+#ifdef __NR_setuid32
+S(setuid32, __NR_setuid32)
+#else
+S(setuid32, -1)
+#endif
+#ifdef __NR_setgid32
+S(setgid32, __NR_setgid32)
+#else
+S(setgid32, -1)
+#endif
+#ifdef __NR_setreuid
+S(setreuid, __NR_setreuid)
+#else
+S(setreuid, -1)
+#endif
+#ifdef __NR_setregid
+S(setregid, __NR_setregid)
+#else
+S(setregid, -1)
+#endif
+#ifdef __NR_setreuid32
+S(setreuid32, __NR_setreuid32)
+#else
+S(setreuid32, -1)
+#endif
+#ifdef __NR_setregid32
+S(setregid32, __NR_setregid32)
+#else
+S(setregid32, -1)
+#endif
+#ifdef __NR_setresuid
+S(setresuid, __NR_setresuid)
+#else
+S(setresuid, -1)
+#endif
+#ifdef __NR_setresgid
+S(setresgid, __NR_setresgid)
+#else
+S(setresgid, -1)
+#endif
+#ifdef __NR_setresuid32
+S(setresuid32, __NR_setresuid32)
+#else
+S(setresuid32, -1)
+#endif
+#ifdef __NR_setresgid32
+S(setresgid32, __NR_setresgid32)
+#else
+S(setresgid32, -1)
+#endif
+#ifdef __NR_setfsuid
+S(setfsuid, __NR_setfsuid)
+#else
+S(setfsuid, -1)
+#endif
+#ifdef __NR_setfsgid
+S(setfsgid, __NR_setfsgid)
+#else
+S(setfsgid, -1)
+#endif
+#ifdef __NR_setfsuid32
+S(setfsuid32, __NR_setfsuid32)
+#else
+S(setfsuid32, -1)
+#endif
+#ifdef __NR_setfsgid32
+S(setfsgid32, __NR_setfsgid32)
+#else
+S(setfsgid32, -1)
+#endif
+#ifdef __NR_setgroups
+S(setgroups, __NR_setgroups)
+#else
+S(setgroups, -1)
+#endif
+#ifdef __NR_setgroups32
+S(setgroups32, __NR_setgroups32)
+#else
+S(setgroups32, -1)
+#endif
+#ifdef __NR_mknod
+S(mknod, __NR_mknod)
+#else
+S(mknod, -1)
+#endif
+#ifdef __NR_mknodat
+S(mknodat, __NR_mknodat)
+#else
+S(mknodat, -1)
+#endif
+#ifdef __NR_capset
+S(capset, __NR_capset)
+#else
+S(capset, -1)
+#endif

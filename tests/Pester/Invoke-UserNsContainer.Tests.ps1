@@ -103,6 +103,40 @@ Describe 'Invoke-UserNsContainer' {
     }
 }
 
+Describe 'Invoke-UserNsContainer -FakeRoot' {
+    AfterEach {
+        Get-UserNsContainer | Remove-UserNsContainer -Force
+    }
+
+    BeforeAll {
+        $script:Probe = 'touch /tmp/f; chown 42:42 /tmp/f; echo "chown $? $(stat -c %u:%g /tmp/f)"; mknod /tmp/d c 1 3; echo "mknod $? $(test -e /tmp/d && echo made || echo none)"; mkfifo /tmp/p; echo "fifo $? $(test -p /tmp/p && echo made)"'
+    }
+
+    It 'refuses owner changes with one id, and without -FakeRoot says so' {
+        $out = Invoke-UserNsContainer -- sh -c $script:Probe 2>$null
+        $out[0] | Should -Be 'chown 1 0:0'
+        $out[1] | Should -Be 'mknod 1 none'
+        $out[2] | Should -Be 'fifo 0 made'
+    }
+
+    It 'answers success for chown and device mknod, and changes nothing' {
+        $out = Invoke-UserNsContainer -FakeRoot -- sh -c $script:Probe
+        $out | Should -Be @('chown 0 0:0', 'mknod 0 none', 'fifo 0 made')
+    }
+
+    It 'lets a program drop to another uid and stay root, and keeps the default filter' {
+        # perl is Essential in Debian: $( and $) call setgid/setgroups, $< and $> setresuid
+        $out = Invoke-UserNsContainer -FakeRoot -- perl -e '$) = "42 42"; $( = 42; $> = 42; $< = 42; print "$< $> ", ($! + 0), "\n"; print syscall(250, 0, 0, 0, 0) == -1 ? "keyctl refused\n" : "keyctl ran\n"'
+        $out | Should -Be @('0 0 0', 'keyctl refused')
+    }
+
+    It 'reaches processes entered into the container too' {
+        $c = New-UserNsContainer -FakeRoot -Command sleep, 600
+        $c.FakeRoot | Should -BeTrue
+        $c | Enter-ContainerNamespace -Command sh, -c, 'touch /tmp/e; chown 7 /tmp/e; echo $?' | Should -Be '0'
+    }
+}
+
 Describe 'Invoke-UserNsContainer id maps' {
     BeforeAll {
         $script:Uid = & id -u

@@ -38,7 +38,7 @@ public sealed partial class ContainerEngine
             new[] { "argv" }.Concat(spec.Command!).ToArray(),
             new[] { "env" }.Concat(spec.EnvironmentBlock()).ToArray(),
         };
-        plan.AddRange(SeccompProfile.Records(spec.Seccomp));
+        plan.AddRange(SeccompProfile.Records(spec.Seccomp, spec.FakeRoot));
         plan.AddRange(ResourceLimits.Records(spec.Limits));
         if (request.Container is { } entered)
             plan.Add(LinkRecord(entered));
@@ -74,6 +74,8 @@ public sealed partial class ContainerEngine
         foreach (var (name, value) in container.Environment)
             spec.Environment.TryAdd(name, value);
         spec.WorkingDirectory ??= container.WorkingDirectory;
+        // root emulation is the container's, as for every process of a ch-run --seccomp container
+        spec.FakeRoot |= container.FakeRoot;
         // a FUSE root answers only processes inside the container's user namespace: the
         // command is not looked up beforehand (exec reports a missing one)
         spec.IsSquashFs = container.RootKind == RootKind.SquashFS;

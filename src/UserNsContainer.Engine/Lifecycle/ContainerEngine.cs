@@ -83,6 +83,7 @@ public sealed partial class ContainerEngine
             Writes = spec.Writes,
             HostTmp = spec.HostTmp,
             Seccomp = spec.Seccomp,
+            FakeRoot = spec.FakeRoot,
             Nested = spec.Namespaces.HasFlag(NamespaceSet.Mnt),
             Binds = spec.Binds.ToArray(),
             Created = DateTime.Now,

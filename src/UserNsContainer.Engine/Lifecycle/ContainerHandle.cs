@@ -50,6 +50,8 @@ public sealed class ContainerHandle
     public bool Writable { get; set; }
     /// <summary>The seccomp filter in force for the main process: Default or Unconfined.</summary>
     public Engine.SeccompMode Seccomp { get; set; }
+    /// <summary>Root emulation (-FakeRoot): owner and id changes answer success and do nothing, for this container's processes and those entered into it.</summary>
+    public bool FakeRoot { get; set; }
     /// <summary>None (loopback only), Host (the host's network) or Private (its own, joined to the outside by pasta).</summary>
     public Engine.NetworkMode Network { get; set; }
     /// <summary>Ports published on the host (-Publish), as 127.0.0.1:8080->80/tcp.</summary>

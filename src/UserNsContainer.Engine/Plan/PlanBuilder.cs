@@ -86,7 +86,7 @@ public static class PlanBuilder
         if (spec.Command is not null)
             plan.Add(Prepend("argv", spec.Command));
         plan.Add(Prepend("env", spec.EnvironmentBlock()));
-        plan.AddRange(SeccompProfile.Records(spec.Seccomp));
+        plan.AddRange(SeccompProfile.Records(spec.Seccomp, spec.FakeRoot));
         plan.AddRange(ResourceLimits.Records(spec.Limits));
         plan.AddRange(FaultRecords());
         if (spec.User is { } uid)

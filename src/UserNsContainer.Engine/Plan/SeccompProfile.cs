@@ -41,9 +41,30 @@ public static class SeccompProfile
     /// (CVE-2023-28100).</summary>
     public static readonly (string Name, uint Request)[] DeniedIoctls = { ("TIOCSTI", 0x5412), ("TIOCLINUX", 0x541C) };
 
-    /// <summary>The helper's setting records for <paramref name="mode"/> (none when unconfined).</summary>
-    public static IEnumerable<string[]> Records(SeccompMode mode)
+    /// <summary>-FakeRoot, as Charliecloud's seccomp root emulation: these answer 0 and do
+    /// nothing, so that a package manager that changes owners and drops privileges runs with
+    /// one id (the file keeps its owner; the process keeps its ids and capabilities).</summary>
+    public static readonly string[] Faked =
     {
+        "chown", "fchown", "lchown", "fchownat", "chown32", "fchown32", "lchown32",
+        "setuid", "setgid", "setuid32", "setgid32", "setreuid", "setregid", "setreuid32", "setregid32",
+        "setresuid", "setresgid", "setresuid32", "setresgid32", "setfsuid", "setfsgid", "setfsuid32", "setfsgid32",
+        "setgroups", "setgroups32", "capset",
+    };
+
+    /// <summary>-FakeRoot: mknod and mknodat of a device node answer 0 (the node is not made);
+    /// of a fifo or a plain file they run. NAME:ARG names the argument that holds the mode.</summary>
+    public static readonly string[] FakedDevices = { "mknod:1", "mknodat:2" };
+
+    /// <summary>The helper's setting records for <paramref name="mode"/> (none when unconfined),
+    /// and for root emulation when <paramref name="fakeRoot"/>.</summary>
+    public static IEnumerable<string[]> Records(SeccompMode mode, bool fakeRoot = false)
+    {
+        if (fakeRoot)
+        {
+            yield return Prepend("seccomp-fake", Faked);
+            yield return Prepend("seccomp-fake-dev", FakedDevices);
+        }
         if (mode == SeccompMode.Unconfined)
             yield break;
         var deny = new string[Denied.Length + 1];
@@ -54,5 +75,13 @@ public static class SeccompProfile
         foreach (var (_, request) in DeniedIoctls)
             ioctls.Add(request.ToString(CultureInfo.InvariantCulture));
         yield return ioctls.ToArray();
+    }
+
+    private static string[] Prepend(string verb, string[] names)
+    {
+        var r = new string[names.Length + 1];
+        r[0] = verb;
+        names.CopyTo(r, 1);
+        return r;
     }
 }

@@ -50,6 +50,9 @@ public sealed partial class ContainerSpec
 
     /// <summary>The seccomp filter of the main process (and of processes entered later).</summary>
     public SeccompMode Seccomp { get; set; }
+    /// <summary>-FakeRoot: chown, setuid and their kind, setgroups and mknod of devices answer
+    /// success and do nothing (SeccompProfile.Faked), so that one id passes for many.</summary>
+    public bool FakeRoot { get; set; }
 
     // \z, not $: $ also matches before a final newline, and "web\n" is no name
     private static readonly Regex NamePattern = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\\z", RegexOptions.CultureInvariant);

@@ -117,6 +117,11 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
     [Parameter]
     public SeccompMode Seccomp { get; set; }
 
+    /// <summary>Root emulation without subordinate ids: chown, setuid and their kind, setgroups
+    /// and mknod of devices answer success and do nothing (a seccomp filter, as ch-run --seccomp).</summary>
+    [Parameter]
+    public SwitchParameter FakeRoot { get; set; }
+
     /// <summary>Resource limits of the main process: Processes, OpenFiles, AddressSpace, CpuSeconds,
     /// FileSize, CoreSize, LockedMemory, each a count, 'unlimited' or @(soft, hard).</summary>
     [Parameter]
@@ -138,6 +143,7 @@ public abstract class SpecCmdletBase : UserNsContainerCmdlet
             HostTmp = HostTmp,
             BindHome = BindHome,
             Seccomp = Seccomp,
+            FakeRoot = FakeRoot,
             NamespacesGiven = Namespace is not null,
             Dns = Dns,
             AllowHostLoopback = AllowHostLoopback,
