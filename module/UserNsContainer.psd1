@@ -32,6 +32,7 @@
         'Remove-ContainerImage'
         'Save-ContainerImage'
         'Export-ContainerImage'
+        'Build-ContainerImage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

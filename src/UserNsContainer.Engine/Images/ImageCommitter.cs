@@ -65,7 +65,7 @@ public sealed class ImageCommitter
     /// <summary>BASE (null: scratch) plus the layer WRITELAYER writes (null: none) plus CHANGES,
     /// stored as name:tag. Nothing is left behind on failure or cancellation.</summary>
     internal ImageInfo Derive(ImageInfo? @base, Action<Stream>? writeLayer, ImageChanges changes, string createdBy, string? comment,
-        string name, string tag, CancellationToken cancel)
+        string? name, string? tag, CancellationToken cancel)
     {
         var work = _store.NewWorkDirectory(_verbose);
         try
@@ -120,7 +120,7 @@ public sealed class ImageCommitter
             OciLayout.WriteImage(layout, config, layers);
             RemoveUnused(layout, layers);
             var (digest, parsed, size) = OciLayout.Summary(layout);
-            return _store.Adopt(work, digest, size, parsed, name, tag, _verbose, _progress, cancel, $"{name}:{tag}");
+            return _store.Adopt(work, digest, size, parsed, name, tag, _verbose, _progress, cancel, name is null ? "a build step's image" : $"{name}:{tag}");
         }
         finally
         {

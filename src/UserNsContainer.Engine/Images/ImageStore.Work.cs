@@ -21,9 +21,10 @@ public sealed partial class ImageStore
     }
 
     /// <summary>Unpacks the OCI layout WORK/oci (ref "image") into WORK/bundle, records it and moves
-    /// WORK into images/ under its manifest digest, then points name:tag at it. An image already
+    /// WORK into images/ under its manifest digest, then points name:tag at it (a build step's
+    /// image gets no name: the build cache points at it). An image already
     /// stored under that digest is kept and WORK is left for the caller to delete.</summary>
-    internal ImageInfo Adopt(string work, string digest, long size, ImageConfig config, string name, string tag,
+    internal ImageInfo Adopt(string work, string digest, long size, ImageConfig config, string? name, string? tag,
         Action<string> verbose, Action<ImportProgress> progress, CancellationToken cancel, string what)
     {
         var target = ImageDirectory(digest);
@@ -46,10 +47,33 @@ public sealed partial class ImageStore
         }
         else
             verbose($"The image {digest} is already stored; not unpacking it again.");
+        if (name is null || tag is null)
+            return ByDigest(digest) ?? throw new UserNsContainerException("ImageImportFailed", FailureKind.InvalidOperation,
+                $"The image {digest} vanished from the store right after it was stored.", digest, "Make it again.");
         WriteRef(name, tag, digest);
         progress(new ImportProgress("Done", $"{name}:{tag}", 100));
         return Find($"{name}:{tag}") ?? throw new UserNsContainerException("ImageImportFailed", FailureKind.InvalidOperation,
             $"The image {name}:{tag} vanished from the store right after it was stored.", name, "Make it again.");
+    }
+
+    /// <summary>A stored image by its manifest digest, named or not (a build step's).</summary>
+    internal ImageInfo? ByDigest(string digest) => Load(new ImageRef("", "", digest));
+
+    private string CacheDirectory => Path.Combine(Directory, "cache");
+
+    /// <summary>The image a build step with this cache key made before, if it is still stored.</summary>
+    internal ImageInfo? CacheLookup(string key) =>
+        ReadJson<ImageRef>(Path.Combine(CacheDirectory, key + ".json")) is { } r ? ByDigest(r.Digest) : null;
+
+    /// <summary>Remembers the image a build step made, under the step's cache key.</summary>
+    internal void CacheSave(string key, string digest)
+    {
+        System.IO.Directory.CreateDirectory(CacheDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Path.Combine(CacheDirectory, key + ".json");
+        var tmp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        using (var fs = StateStore.CreatePrivate(tmp, FileMode.CreateNew))
+            JsonSerializer.Serialize(fs, new ImageRef("", "", digest));
+        File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>The OCI layout of a stored image (its blobs, index.json with ref "image").</summary>

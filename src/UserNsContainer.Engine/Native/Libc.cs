@@ -28,6 +28,9 @@ internal static unsafe partial class Libc
     public static partial int posix_spawn_file_actions_init(void* actions);
     [LibraryImport(C, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
+    /// <summary>open(2): a build context's file without following a link (O_NOFOLLOW).</summary>
+    [LibraryImport(C, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags);
     /// <summary>A hard link (an image's blobs shared between layouts of the store).</summary>
     [LibraryImport(C, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int link(string oldPath, string newPath);
