@@ -29,6 +29,22 @@ public static class IdMapPlanner
         return new[] { new IdMapRange(0, ownId, 1), new IdMapRange(1, start, AutoCount) };
     }
 
+    /// <summary>True when -IdMap Auto can be planned for the caller (a subordinate range of
+    /// 65536 uids and gids).</summary>
+    public static bool HasAutoRange(uint uid, uint gid, uint euid)
+    {
+        try
+        {
+            _ = Auto(uid, euid, IdMapWriter.Kind.Uid);
+            _ = Auto(gid, euid, IdMapWriter.Kind.Gid);
+            return true;
+        }
+        catch (UserNsContainerException)
+        {
+            return false;
+        }
+    }
+
     private static uint FirstRange(IdMapWriter.Kind kind, uint euid, uint needed, string parameter)
     {
         var file = kind == IdMapWriter.Kind.Uid ? SubordinateIds.UidFile : SubordinateIds.GidFile;

@@ -42,7 +42,7 @@ public sealed class BuildContainerImageCommand : UserNsContainerCmdlet
     [Parameter]
     public SwitchParameter FakeRoot { get; set; }
 
-    /// <summary>Auto: RUN as root with 65536 ids (your /etc/subuid range); Single: your own id only. Default: Auto where you have a range.</summary>
+    /// <summary>Auto: RUN as root with 65536 ids (your /etc/subuid range; for root without one, root's own ids 0-65535); Single: your own id only. Default: Auto where you have a range, and for root.</summary>
     [Parameter]
     [ValidateSet("Auto", "Single")]
     public string? IdMap { get; set; }
@@ -69,7 +69,7 @@ public sealed class BuildContainerImageCommand : UserNsContainerCmdlet
         {
             "Auto" => true,
             "Single" => false,
-            _ => HasSubordinateRange(),
+            _ => ContainerEngine.CallerUid == 0 || IdMapPlanner.HasAutoRange(ContainerEngine.CallerUid, ContainerEngine.CallerGid, ContainerEngine.CallerUid),
         };
         if (!ShouldProcess(context, $"Build the image {name}:{tag}"))
             return;
@@ -120,19 +120,4 @@ public sealed class BuildContainerImageCommand : UserNsContainerCmdlet
 
     private void Show(string text) =>
         WriteInformation(new HostInformationMessage { Message = text }, new[] { "PSHOST" });
-
-    /// <summary>Root, or an ordinary user with a /etc/subuid and /etc/subgid range of 65536 ids.</summary>
-    private static bool HasSubordinateRange()
-    {
-        try
-        {
-            _ = IdMapPlanner.Auto(ContainerEngine.CallerUid, ContainerEngine.CallerUid, IdMapWriter.Kind.Uid);
-            _ = IdMapPlanner.Auto(ContainerEngine.CallerGid, ContainerEngine.CallerUid, IdMapWriter.Kind.Gid);
-            return true;
-        }
-        catch (UserNsContainerException)
-        {
-            return false;
-        }
-    }
 }

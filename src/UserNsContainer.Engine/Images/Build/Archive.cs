@@ -49,10 +49,46 @@ internal static class Archive
             copy.Uid = entry.Uid;
             copy.Gid = entry.Gid;
             copy.ModificationTime = entry.ModificationTime;
-            if (copy.EntryType == TarEntryType.RegularFile)
-                copy.DataStream = entry.DataStream;
+            if (copy.EntryType == TarEntryType.RegularFile && entry.DataStream is { } body)
+                copy.DataStream = body.CanSeek ? body : new KnownLength(body, entry.Length);
             writer.WriteEntry(copy);
         }
+    }
+
+    /// <summary>An entry's data read straight from the archive: its length is known from the
+    /// header, so the writer needs neither to seek nor to buffer it.</summary>
+    private sealed class KnownLength : Stream
+    {
+        private readonly Stream _inner;
+        private readonly long _length;
+        private long _read;
+
+        public KnownLength(Stream inner, long length)
+        {
+            _inner = inner;
+            _length = length;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => _length;
+        public override long Position { get => _read; set { if (value != _read) throw new NotSupportedException(); } }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = _inner.Read(buffer[..(int)Math.Min(buffer.Length, _length - _read)]);
+            _read += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) =>
+            (origin == SeekOrigin.Begin && offset == _read) || (origin == SeekOrigin.Current && offset == 0) ? _read : throw new NotSupportedException();
+
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "/" + name;

@@ -124,7 +124,7 @@ public sealed class ImageBuilder
                     Chain(s, ins, "");
                     break;
                 case "WORKDIR":
-                    s.WorkDir = Absolute(Containerfile.Substitute(ins.Text, vars), s.WorkDir);
+                    s.WorkDir = Absolute(Containerfile.Substitute(ins.Text, vars), s.WorkDir) is var w && w.Length > 1 ? w.TrimEnd('/') : "/";
                     s.Pending.WorkingDir = s.WorkDir;
                     Chain(s, ins, s.WorkDir);
                     if (s.Image is not null && RootPath.Resolve(s.Image.RootFsPath, s.WorkDir) is { } resolved && Directory.Exists(resolved))
@@ -204,8 +204,22 @@ public sealed class ImageBuilder
         }
     }
 
-    private static string Absolute(string path, string workDir) =>
-        path.StartsWith('/') ? path : (workDir.TrimEnd('/') + "/" + path);
+    /// <summary>PATH made absolute from WORKDIR, with "." and ".." taken away (never above /);
+    /// a trailing '/' is kept (it makes a COPY destination a directory).</summary>
+    private static string Absolute(string path, string workDir)
+    {
+        var full = path.StartsWith('/') ? path : workDir.TrimEnd('/') + "/" + path;
+        var parts = new List<string>();
+        foreach (var part in full.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                    parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part != ".")
+                parts.Add(part);
+        return "/" + string.Join('/', parts) + (full.EndsWith('/') && parts.Count > 0 ? "/" : "");
+    }
 
     private static void Chain(State s, Instruction ins, string extra)
     {

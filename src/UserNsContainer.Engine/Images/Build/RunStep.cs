@@ -31,6 +31,9 @@ internal sealed class RunStep
         _event = onEvent;
     }
 
+    private static bool RootWithoutRange =>
+        ContainerEngine.CallerUid == 0 && !IdMapPlanner.HasAutoRange(0, ContainerEngine.CallerGid, 0);
+
     private const string AptConfig = "/run/usnc-build/apt.conf";
 
     public void Execute(ImageInfo image, string[] command, Dictionary<string, string> env, string workDir, string? user,
@@ -43,7 +46,9 @@ internal sealed class RunStep
             WriteFake = true,
             Idle = true,
             Network = request.Network,
-            AutoIdMap = request.AutoIdMap,
+            // root without a subordinate range maps its own ids 0-65535 (root is host root in any case)
+            AutoIdMap = request.AutoIdMap && !RootWithoutRange,
+            HostIdCount = request.AutoIdMap && RootWithoutRange ? IdMapPlanner.AutoCount : null,
             FakeRoot = request.FakeRoot,
         };
         if (request.FakeRoot)
@@ -68,6 +73,8 @@ internal sealed class RunStep
                 throw new UserNsContainerException("BuildStepFailed", FailureKind.InvalidOperation,
                     $"{Untrusted.Escape(file)}, line {ins.Line}: RUN {Untrusted.Escape(ins.Text)} {(exit.Signal is { } sig ? $"was killed by signal {sig}" : $"exited with code {exit.ExitCode}")}. Nothing was built from this step on.",
                     $"{file}:{ins.Line}", "Its output is above; fix the command and build again (the steps before it come from the cache).");
+            if (request.FakeRoot)
+                _verbose($"Line {ins.Line}: under -FakeRoot chown did nothing, so every file of this layer is owned by root.");
             _engine.CaptureLayer(handle, layer, cancel);
         }
         finally
