@@ -155,6 +155,41 @@ $s | Remove-PSSession', 'Fans one script block out over four containers at once.
    @('Import-ContainerImage registry.example.org/team/app:2.1 -Credential (Get-Credential) -Platform linux/arm64', 'Pulls the arm64 image of a private registry with a user and password (to run it here, qemu-user-static must be installed).'))
   Inputs = 'System.String'; InputsText = 'References, by value or by property name (Reference).'
   Outputs = 'UserNsContainer.Engine.Images.ImageInfo'; OutputsText = 'The imported image.' }
+ 'Save-ContainerImage' = @{
+  Synopsis = 'Saves a running -WriteFake container''s writes as a new image on top of its image (podman commit).'
+  Description = "Takes what the container wrote (the upper layer of its -WriteFake overlay: files added and changed, deletions as whiteouts, directories made anew as opaque ones) as one OCI layer on top of the image the container runs, and stores the result in your image store as -Name: Get-ContainerImage lists it, -Image runs it, Remove-ContainerImage removes it, Export-ContainerImage sends it anywhere skopeo can. The layer is a gzip tar with its digest and diff_id, so skopeo, podman and docker take it as any other.`n`nThe container must run: its writes live in its memory and go with it. The writes are read by the helper inside the container's own user namespace, so every file it made is read whoever owns it, and owners are recorded as the container sees them; nothing is followed (a link is saved as a link). Empty files the overlay got only as mount points (/etc/hosts, /etc/resolv.conf and the like, where the image lacks them) are left out. -Environment, -Entrypoint, -Command, -WorkingDirectory, -User, -Label and -ExposedPort change the new image's configuration, as podman commit --change does; -Message is the history entry's comment. A container whose root is a directory, not an image, is refused (CommitNeedsImage): build an image from the directory with Build-ContainerImage (FROM scratch, ADD or COPY it) instead. The base image is never changed."
+  Examples = @(
+   @('$c = New-UserNsContainer -Image busybox -WriteFake -Command sleep, 600
+$c | Enter-ContainerNamespace -Command sh, -c, ''echo configured > /etc/app.conf''
+$c | Save-ContainerImage -Name busybox-configured:1 -Command cat, /etc/app.conf
+$c | Remove-UserNsContainer -Force
+Invoke-UserNsContainer -Image busybox-configured:1', 'Changes a file in a running container of the image busybox, saves the container as busybox-configured:1 with a new Cmd, and runs the new image, which prints configured.'),
+   @('$c = New-UserNsContainer -Name tools -Image busybox -WriteFake -Command sleep, 600
+$c | Enter-ContainerNamespace -Command mkdir, -p, /opt/tools/bin
+Save-ContainerImage -ContainerName tools -Name tools/build -Tag 2 -Environment @{ MODE = ''release'' } -Label @{ owner = ''ci'' } -Message ''tools added''
+$c | Remove-UserNsContainer -Force', 'Saves the running -WriteFake container named tools as tools/build:2, with a variable, a label and a history comment.'))
+  Inputs = 'UserNsContainer.ContainerHandle'; InputsText = 'A container, by value; its Id by property name (ContainerId).'
+  Outputs = 'UserNsContainer.Engine.Images.ImageInfo'; OutputsText = 'The new image.' }
+ 'Build-ContainerImage' = @{
+  Synopsis = 'Builds an image from a Containerfile (Dockerfile), rootless, with a layer cache (podman build).'
+  Description = "Reads the Containerfile (or Dockerfile) of the build context -Path and runs its instructions one after another: FROM (an image of your store, or scratch), RUN (the shell form runs /bin/sh -c, the exec form [""prog"", ""arg""] runs as written), COPY and ADD of files of the context (with --chown=USER[:GROUP] and --chmod=MODE; ADD unpacks a local .tar, .tar.gz or .tgz archive), ENV, ARG (values from -BuildArg), WORKDIR, USER, ENTRYPOINT, CMD, LABEL and EXPOSE (metadata). Anything else (VOLUME, HEALTHCHECK, ONBUILD, SHELL, STOPSIGNAL, multi-stage builds, ADD of a URL) is an error that names the instruction and its line, before any step runs. .containerignore (or .dockerignore) leaves files out of the context; a source that leaves the context (an absolute path outside it, .., a symbolic link that points out) is refused, links inside a copied directory are copied as links, and an archive entry that climbs out with .. is refused.`n`nEach RUN, COPY and ADD makes one layer and a step image, cached under a key of the step before it, the instruction and what it reads (the bytes of COPY's sources; RUN's environment, user, directory and id mode): building again runs no step, and a changed file reruns its step and those after it. -NoCache runs every step. Write-Progress shows the step; STEP lines and the output of each RUN are shown on the host (the information stream, tag PSHOST); -Quiet leaves them out.`n`nRUN runs entered into an idle -WriteFake container of the step before, with -Network Host by default (for package managers), and its writes become the layer. With a subordinate range (and for root) it runs as root with 65536 ids (-IdMap Auto), so a package manager's chown to _apt or a daemon user takes, and files keep their owners in the layer. With only your own id (-IdMap Single, or no range), -FakeRoot adds root emulation: chown, setuid and their kind answer success and do nothing, as Charliecloud's seccomp mode, so apt-get and dnf run; every file of such a layer is owned by root, and the build says so. Under -FakeRoot apt is told to keep root for its downloads (APT_CONFIG with APT::Sandbox::User ""root""), since it checks that its switch to _apt took. The images in your store are unpacked with umoci --rootless: a container of a built image sees its files owned by root (the layers keep the real owners). A failing RUN stops the build with BuildStepFailed naming the line; the steps before it stay in the cache, and nothing is left of the failing one."
+  Examples = @(
+   @('Set-Content Containerfile "FROM busybox`nRUN echo built > /built`nCMD [""cat"", ""/built""]"
+Build-ContainerImage -Name demo:1
+Invoke-UserNsContainer -Image demo:1', 'Builds demo:1 from the image busybox with one RUN step and runs it: it prints built. Building again takes every step from the cache.'),
+   @('New-Item -ItemType Directory ./app | Out-Null
+Set-Content ./app/Containerfile "FROM busybox`nARG VERSION=dev`nRUN echo `$VERSION > /version"
+Build-ContainerImage -Path ./app -Name app:2.1 -BuildArg @{ VERSION = ''2.1'' } -FakeRoot -IdMap Single', 'Builds ./app with the ARG VERSION set to 2.1, running RUN with your own id only under root emulation (for a machine without /etc/subuid).'))
+  Inputs = 'None'; InputsText = 'Nothing from the pipeline.'
+  Outputs = 'UserNsContainer.Engine.Images.ImageInfo'; OutputsText = 'The built image.' }
+ 'Export-ContainerImage' = @{
+  Synopsis = 'Sends an image of your store to a registry, a docker-archive or oci-archive file, or an OCI layout (podman push, podman save).'
+  Description = "Copies the image with skopeo from your store to -Destination: a registry (docker://REGISTRY/NAME:TAG, or REGISTRY/NAME:TAG), docker-archive:FILE[:NAME:TAG], oci-archive:FILE[:TAG] or oci:DIRECTORY[:TAG]. An archive or layout without a name gets the image's own (the docker-archive's RepoTags NAME:TAG, the OCI ref's TAG), so that Import-ContainerImage stores it under the same name again. The manifest keeps its digest: an image exported to a registry and imported back has the digest it had. -Credential reaches skopeo in a 0600 file in a private directory, deleted when the copy ends, never on a command line; -TlsVerify:`$false talks to a plain-HTTP registry or one whose certificate nobody vouches for. Write-Progress shows the copy; -Verbose shows skopeo's own messages; Ctrl+C kills skopeo."
+  Examples = @(
+   @('Export-ContainerImage busybox oci-archive:./busybox-copy.tar', 'Writes the image busybox:latest into an OCI archive, tagged latest inside.'),
+   @('Get-ContainerImage app:2.1 | Export-ContainerImage -Destination registry.example.org/team/app:2.1 -Credential (Get-Credential)', 'Pushes an image you built to a private registry with a user and password.'))
+  Inputs = 'UserNsContainer.Engine.Images.ImageInfo'; InputsText = 'An image from Get-ContainerImage, Import-, Save- or Build-ContainerImage.'
+  Outputs = 'None, UserNsContainer.Engine.Images.ImageInfo'; OutputsText = 'Nothing; with -PassThru, the image.' }
  'Get-ContainerImage' = @{
   Synopsis = 'Lists the images you imported: name, tag, Id, size, created, architecture.'
   Description = 'Reads your image store and returns one object per name:tag, with Name, Tag, Id (the first 12 hex digits of the manifest digest), Digest, Size (bytes of the stored blobs), Created, Architecture, Os, RootFsPath (the shared read-only root) and Config (Env, Entrypoint, Cmd, WorkingDir, User). Its Reference (name:tag) pipes into -Image.'
@@ -243,6 +278,34 @@ $paramText = @{
  Join = 'ch-run''s --join under a scheduler: the tasks of this node share one container, with the group found in the environment. Under Slurm (srun, sbatch) the tag is "$SLURM_JOB_ID.$SLURM_STEP_ID.$SLURMD_NODENAME", so two jobs, or two steps, never share a container, and the count is this node''s entry of SLURM_STEP_TASKS_PER_NODE ("4(x2),3" forms included); a batch script itself is a group of one. Under Open MPI''s mpirun the count is OMPI_COMM_WORLD_LOCAL_SIZE and the tag its job id. -JoinTag and -JoinCount override what was found; -Verbose says which variables decided. Outside a scheduler, -Join without -JoinTag, or without a count, is a JoinOutsideScheduler error.'
  JoinTimeout = 'Seconds a peer waits for all -JoinCount peers (default 30); past it the peer fails with JoinTimeout and the group is cleaned away.'
 
+ FakeRoot = 'Root emulation without subordinate ids (Charliecloud''s seccomp mode): chown, setuid, setgid, setgroups, capset and their kind answer success and do nothing, and so does mknod of a device node, for the main process and every process entered into the container, so that package managers that change owners and drop privileges run with one id. Files keep the owner they had, processes keep root; apt also needs APT::Sandbox::User "root" (Build-ContainerImage sets it). The default filter still applies unless -Seccomp Unconfined.'
+ 'Save-ContainerImage/Container' = 'The running -WriteFake container to save, as New-UserNsContainer and Get-UserNsContainer return it.'
+ 'Save-ContainerImage/ContainerId' = 'The Id of the running container to save.'
+ 'Save-ContainerImage/ContainerName' = 'The name of the running container to save.'
+ 'Save-ContainerImage/Name' = 'The new image''s name[:tag], lowercase (tag latest when none; -Tag gives it apart).'
+ Tag = 'The tag, when -Name carries none. Default: latest.'
+ 'Save-ContainerImage/Environment' = 'Variables added to (or replacing those of) the image''s Env.'
+ Entrypoint = 'The new image''s Entrypoint (a new one drops the image''s Cmd unless -Command gives one).'
+ 'Save-ContainerImage/Command' = 'The new image''s Cmd: what runs, after the Entrypoint, when a container gives no -Command.'
+ 'Save-ContainerImage/WorkingDirectory' = 'The new image''s WorkingDir: an absolute path.'
+ 'Save-ContainerImage/User' = 'The new image''s User: USER[:GROUP], names or numbers.'
+ Label = 'Labels added to (or replacing those of) the image''s, as a hashtable.'
+ ExposedPort = 'Ports the image declares, as EXPOSE does: PORT[/tcp|/udp|/sctp] (metadata only: -Publish forwards ports).'
+ Message = 'The comment of the new history entry (podman commit --message).'
+ 'Export-ContainerImage/Name' = 'The image to send: name[:tag] (tag latest when none) or an Id of 12 or more hex digits.'
+ 'Export-ContainerImage/InputObject' = 'The image to send, as Get-ContainerImage returns it.'
+ Destination = 'Where to: docker://REGISTRY/NAME:TAG or REGISTRY/NAME:TAG (a registry), docker-archive:FILE[:NAME:TAG], oci-archive:FILE[:TAG] or oci:DIRECTORY[:TAG]. Relative paths are taken from the current location; the directory of a file must exist.'
+ 'Export-ContainerImage/Credential' = 'The registry user and password (or token). The password reaches skopeo in a 0600 file in a private directory, deleted when the copy ends; never on a command line.'
+ 'Export-ContainerImage/PassThru' = 'Emit the image once it has been sent.'
+ 'Build-ContainerImage/Path' = 'The build context: the directory COPY and ADD read from, and where the Containerfile is looked for. Default: the current location.'
+ File = 'The Containerfile or Dockerfile to read. Default: Containerfile, else Dockerfile, in -Path.'
+ 'Build-ContainerImage/Name' = 'The image''s name[:tag], lowercase (tag latest when none).'
+ BuildArg = 'Values of the Containerfile''s ARG instructions, as a hashtable. A value given for no ARG is reported with -Verbose.'
+ NoCache = 'Run every step, also those the cache holds (their results replace the cached ones).'
+ 'Build-ContainerImage/FakeRoot' = 'RUN under root emulation: chown, setuid and their kind answer success and do nothing, so a package manager runs with one id. Every file of such a layer is owned by root.'
+ 'Build-ContainerImage/IdMap' = 'Auto: RUN as root with 65536 ids from your /etc/subuid and /etc/subgid range (root without a range: its own ids 0-65535). Single: your own id only (with -FakeRoot for package managers). Default: Auto where you have a range, and for root; else Single.'
+ 'Build-ContainerImage/Network' = 'RUN''s network: Host (the default, as podman build --network host, so package managers reach their archives), None or Private.'
+ 'Build-ContainerImage/Quiet' = 'Do not show the STEP lines and the output of RUN.'
  Reference = 'What to import: NAME[:TAG] or REGISTRY/NAME[:TAG] (a registry image, as docker://), docker://REGISTRY/NAME[:TAG], docker-archive:FILE[:NAME:TAG], oci-archive:FILE[:TAG] or oci:DIRECTORY[:TAG]. Relative file paths are taken from the current location.'
  TlsVerify = '$false: talk to the registry over plain HTTP, or accept a certificate nobody vouches for (a registry on 127.0.0.1, say). Default: $true.'
  Credential = 'The registry user and password (or token). The password reaches skopeo in a 0600 file in the import''s private directory, deleted when the import ends; never on a command line.'

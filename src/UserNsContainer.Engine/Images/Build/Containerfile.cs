@@ -117,7 +117,7 @@ public static class Containerfile
     }
 
     internal static UserNsContainerException Error(string file, int line, string what, string fix) =>
-        new("ContainerfileInvalid", FailureKind.InvalidArgument, $"{Untrusted.Escape(file)}, line {line}, {what}.", $"{file}:{line}", fix + " Nothing was built.");
+        new UserNsContainerException("ContainerfileInvalid", FailureKind.InvalidArgument, $"{Untrusted.Escape(file)}, line {line}, {what}.", $"{file}:{line}", fix + " Nothing was built.");
 
     /// <summary>$NAME, ${NAME}, ${NAME:-default} and ${NAME:+alt} replaced from VARS, \$ kept as $
     /// (docker's rules for FROM, COPY, ADD, ENV, WORKDIR, USER, LABEL, EXPOSE).</summary>
