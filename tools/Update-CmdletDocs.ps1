@@ -200,9 +200,10 @@ Build-ContainerImage -Path ./app -Name app:2.1 -BuildArg @{ VERSION = ''2.1'' } 
   Outputs = 'UserNsContainer.Engine.Images.ImageInfo'; OutputsText = 'One object per image name:tag.' }
  'Remove-ContainerImage' = @{
   Synopsis = 'Removes imported images; refuses while a container of the image exists, unless -Force.'
-  Description = 'Removes the name:tag and, once no other name points at the image, its files (the OCI layout and the unpacked root), renamed out of the store first so that nothing ever sees half an image. While any container of yours (running, created or exited) has the image as its root, the image is kept and ImageInUse names the containers; -Force removes those containers first.'
+  Description = 'Removes the name:tag and, once no other name points at the image, its files (the OCI layout and the unpacked root), renamed out of the store first so that nothing ever sees half an image. While any container of yours (running, created or exited) has the image as its root, the image is kept and ImageInUse names the containers; -Force removes those containers first. Remove-ContainerImage -BuildCache forgets the build cache of Build-ContainerImage: its keys and the unnamed images of build steps that no container of yours runs on; named images stay.'
   Examples = @(
    @('Remove-ContainerImage busybox:latest', 'Removes busybox:latest.'),
+   @('Remove-ContainerImage -BuildCache -Verbose', 'Deletes the images of build steps and the cache that points at them; says how many went.'),
    @('Get-ContainerImage | Where-Object Size -gt 500MB | Remove-ContainerImage -Force', 'Removes every image over 500 MB, with the containers made from them.'))
   Inputs = 'UserNsContainer.Engine.Images.ImageInfo'; InputsText = 'Images from Get-ContainerImage or Import-ContainerImage.'
   Outputs = 'None'; OutputsText = 'Nothing.' }
@@ -314,6 +315,7 @@ $paramText = @{
  Image = 'An imported image (name[:tag], or its Id) to run: its root file system, shared read-only by every container of the image, with the image''s Env under -Environment, its Entrypoint and Cmd unless -Command is given, and its WorkingDir and User unless -WorkingDirectory and -User are. A short name (bb for registry.example.org/tools/bb) finds the one image it names, with any tag unless one is given; more than one is an AmbiguousImageName error. Not with -RootFs, nor with -Writable (the image stays as imported: use -WriteFake or a -Bind). An image whose User is not root needs that uid mapped (-HostIdCount 65536, -IdMap Auto) or -User 0.'
  'Get-ContainerImage/Name' = 'Images to list: a name (all its tags), name:tag, or an Id of 12 or more hex digits. Wildcards are allowed. Default: all.'
  'Remove-ContainerImage/Name' = 'Images to remove: a name (all its tags), name:tag, or an Id of 12 or more hex digits. Wildcards are allowed.'
+ BuildCache = 'Forget the build cache: its keys and every image no name points at (the step images of Build-ContainerImage) unless a container of yours runs on it. Named images stay; the next build runs its steps again.'
  'Remove-ContainerImage/Force' = 'Remove the containers whose root is the image first (killing running ones at once), instead of refusing.'
  InputObject = 'Images, as Get-ContainerImage and Import-ContainerImage return them.'
  WhatIf = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'

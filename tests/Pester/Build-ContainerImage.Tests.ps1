@@ -97,6 +97,12 @@ RUN cat /two.txt > /copy-of-two
             'STEP 3/5: RUN cat /one.txt > /copy-of-one', '--> Using cache', 'STEP 4/5: COPY two.txt /two.txt', 'STEP 5/5: RUN cat /two.txt > /copy-of-two')
         Invoke-UserNsContainer -Image pester/cache:1 -Command cat, /copy-of-two | Should -Be '2b'
         (Invoke-Build $ctx 'pester/cache:1' @{ NoCache = $true }).Shown | Should -Not -Contain '--> Using cache'
+        # -BuildCache forgets the step images; the named image stays and runs, and the next build runs every step
+        Remove-ContainerImage -BuildCache
+        $named = @(Get-ContainerImage | ForEach-Object { $_.Digest.Substring(7) } | Sort-Object -Unique)
+        @(Get-ChildItem (Join-Path $env:USERNSCONTAINER_IMAGE_DIR 'images') | ForEach-Object Name | Sort-Object) | Should -Be $named
+        Invoke-UserNsContainer -Image pester/cache:1 -Command cat, /copy-of-two | Should -Be '2b'
+        (Invoke-Build $ctx 'pester/cache:1').Shown | Should -Not -Contain '--> Using cache'
     }
 
     It 'shows the output of RUN and stops at a failing one, naming its line' {

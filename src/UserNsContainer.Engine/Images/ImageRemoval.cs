@@ -18,6 +18,14 @@ public static class ImageRemoval
         return engine.List().Where(h => roots.Contains(h.RootFs)).ToList();
     }
 
+    /// <summary>Remove-ContainerImage -BuildCache: the cache's keys and the unnamed step images
+    /// no container of this user runs on. Returns how many images were deleted.</summary>
+    public static int ClearBuildCache(ContainerEngine engine, ImageStore store, Action<string> verbose)
+    {
+        var roots = engine.List().Select(h => h.RootFs).ToHashSet(StringComparer.Ordinal);
+        return store.ClearBuildCache(root => roots.Contains(root) || (BindMount.RealPath(root) is { } real && roots.Contains(real.TrimEnd('/'))), verbose);
+    }
+
     /// <summary>Removes name:tag (and the image's files once no other name points at them).
     /// Returns true when the files were deleted.</summary>
     public static bool Remove(ContainerEngine engine, ImageStore store, ImageInfo image, bool force, Action<string> verbose)

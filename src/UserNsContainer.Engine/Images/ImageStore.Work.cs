@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using System.Threading;
 
@@ -74,6 +75,37 @@ public sealed partial class ImageStore
         using (var fs = StateStore.CreatePrivate(tmp, FileMode.CreateNew))
             JsonSerializer.Serialize(fs, new ImageRef("", "", digest));
         File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Forgets the build cache: its keys, and every stored image no name points at (the
+    /// step images of builds) unless a container of yours runs on it (<paramref name="inUse"/>
+    /// says which rootfs paths are). Returns how many images were deleted.</summary>
+    internal int ClearBuildCache(Func<string, bool> inUse, Action<string> verbose)
+    {
+        if (System.IO.Directory.Exists(CacheDirectory))
+            foreach (var key in System.IO.Directory.EnumerateFiles(CacheDirectory))
+                File.Delete(key);
+        var named = List().Select(i => Hex(i.Digest)).ToHashSet(StringComparer.Ordinal);
+        int deleted = 0;
+        foreach (var dir in System.IO.Directory.EnumerateDirectories(ImagesDirectory).ToList())
+        {
+            var hex = Path.GetFileName(dir);
+            if (named.Contains(hex) || inUse(RootFsOf(dir)))
+                continue;
+            var doomed = Path.Combine(TmpDirectory, "removed-" + Guid.NewGuid().ToString("N")[..12]);
+            try
+            {
+                System.IO.Directory.Move(dir, doomed);
+            }
+            catch (IOException)
+            {
+                continue; // another process took it first
+            }
+            Tree.Delete(doomed);
+            verbose($"Deleted the unnamed image sha256:{hex} (a build step's).");
+            deleted++;
+        }
+        return deleted;
     }
 
     /// <summary>The OCI layout of a stored image (its blobs, index.json with ref "image").</summary>

@@ -14,6 +14,7 @@ public sealed class RemoveContainerImageCommand : UserNsContainerCmdlet
 {
     private const string ByNameSet = "Name";
     private const string ByObjectSet = "InputObject";
+    private const string BuildCacheSet = "BuildCache";
 
     /// <summary>name (all its tags), name:tag or Id; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet)]
@@ -26,12 +27,23 @@ public sealed class RemoveContainerImageCommand : UserNsContainerCmdlet
     public ImageInfo[] InputObject { get; set; } = Array.Empty<ImageInfo>();
 
     /// <summary>Remove the containers of the image first (killed at once if running).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ByNameSet)]
+    [Parameter(ParameterSetName = ByObjectSet)]
     public SwitchParameter Force { get; set; }
+
+    /// <summary>Forget the build cache: its keys and the unnamed images of build steps.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = BuildCacheSet)]
+    public SwitchParameter BuildCache { get; set; }
 
     protected override void ProcessRecord()
     {
         var store = Terminating(() => ImageStore.OpenExisting());
+        if (ParameterSetName == BuildCacheSet)
+        {
+            if (store is not null && ShouldProcess(store.Directory, "Remove the build cache and the unnamed images of build steps"))
+                NonTerminating(() => WriteVerbose($"Deleted {ImageRemoval.ClearBuildCache(Engine, store, WriteVerbose)} unnamed image(s) of build steps."));
+            return;
+        }
         var targets = new List<ImageInfo>();
         if (ParameterSetName == ByObjectSet)
             targets.AddRange(InputObject);
