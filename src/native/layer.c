@@ -17,8 +17,10 @@
  * Nothing is followed: every name is opened relative to its directory with O_NOFOLLOW and
  * checked against the lstat that wrote its header. The tree is the container's and may
  * change while it is read (a file that shrinks is padded, one that grows is cut at the size
- * in its header): the stream is always well formed. A tree deeper than MAX_DEPTH or a path
- * longer than MAX_PATH is an error, never a cut. The helper never executes anything here.
+ * in its header): the stream is always well formed. A tree deeper than MAX_DEPTH, a path
+ * longer than MAX_PATH, or files that add up to more than the upper tmpfs holds (sparse files:
+ * their holes would be written out in full) are an error, never a cut. The helper never
+ * executes anything here.
  */
 #include "helper.h"
 
@@ -32,6 +34,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -41,7 +44,7 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-#define MAX_DEPTH 1024
+#define MAX_DEPTH 512
 #define MAX_PATH (64 * 1024)
 #define NOBODY 65534
 
@@ -69,6 +72,7 @@ struct walk {
     struct seen *links; /* open addressing on (dev, ino) */
     size_t nlinks, caplinks;
     unsigned long long entries;
+    unsigned long long limit, written; /* the upper tmpfs's size, and the file bytes so far */
     const char *failed_path;
 };
 
@@ -346,6 +350,12 @@ static int write_file(struct walk *w, int dir, const char *name, const struct st
         return -1;
     }
     unsigned long long size = (unsigned long long)st->st_size, done = 0;
+    if (size > w->limit - w->written) {
+        close(fd);
+        errno = EFBIG;
+        return -1;
+    }
+    w->written += size;
     header(w->path, w->len, '0', st, uid, gid, size, "", 0);
     while (done < size && !out_failed) {
         size_t chunk = size - done > (1 << 20) ? (1 << 20) : (size_t)(size - done);
@@ -497,6 +507,8 @@ int run_layer(struct plan *plan)
         return send_error(-1, "setns", "user", saved, "the container's outer user namespace"), 1;
     }
     link_close(&l, NULL);
+    struct statfs fs;
+    w.limit = fstatfs(upper, &fs) == 0 && fs.f_blocks > 0 ? (unsigned long long)fs.f_blocks * (unsigned long long)fs.f_bsize : ~0ULL;
     int root = openat(upper, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     close(upper);
     if (root < 0)

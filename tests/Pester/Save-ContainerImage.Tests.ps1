@@ -108,6 +108,16 @@ line'; ln -s /proc/self/root /h/proc; ln -s ../../../../../../etc /h/up"
         @(Get-ChildItem (Join-Path $env:USERNSCONTAINER_IMAGE_DIR 'tmp')).Count | Should -Be 0
     }
 
+    It 'refuses a sparse file bigger than the overlay holds, instead of writing its holes out' {
+        $c = New-UserNsContainer -Image pester/base:1 -WriteFake -WriteFakeSize 16MB -Command sh, -c, 'truncate -s 1G /holes; echo ready; exec sleep 600'
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (@($c | Get-UserNsContainerLog 2>$null) -notcontains 'ready' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $before = @(Get-ContainerImage).Count
+        { $c | Save-ContainerImage -Name pester/sparse -ErrorAction Stop } | Should -Throw -ErrorId 'ImageCommitFailed,UserNsContainer.Commands.SaveContainerImageCommand' -ExpectedMessage '*sparse*'
+        @(Get-ContainerImage).Count | Should -Be $before
+        @(Get-ChildItem (Join-Path $env:USERNSCONTAINER_IMAGE_DIR 'tmp')).Count | Should -Be 0
+    }
+
     It 'honours -WhatIf' {
         $c = New-Changed 'true'
         $c | Save-ContainerImage -Name pester/whatif -WhatIf

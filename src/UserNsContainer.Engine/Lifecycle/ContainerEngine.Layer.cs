@@ -123,7 +123,8 @@ public sealed partial class ContainerEngine
         var reason = errno switch
         {
             36 => "a path in it is longer than 64 KiB",
-            40 => "its directories nest deeper than 1024 levels",
+            40 => "its directories nest deeper than 512 levels",
+            27 => "its files add up to more than its overlay holds (sparse files, whose holes a layer would hold in full)",
             13 => "permission denied",
             _ => new System.ComponentModel.Win32Exception(errno).Message,
         };
