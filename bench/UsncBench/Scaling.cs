@@ -11,7 +11,8 @@ using UserNsContainer.Engine;
 namespace UsncBench;
 
 /// <summary>What grows with use: the cost per bind (1, 10, 100), a live bind against a restart
-/// with the bind, and 100 containers started at once (total time, resident memory).</summary>
+/// with the bind, 100 containers started at once (total time, resident memory), and 1000 idle
+/// containers at once (total time, memory per container, every one started).</summary>
 public static class Scaling
 {
     private static double MedianMs(int runs, Action run)
@@ -93,6 +94,7 @@ public static class Scaling
             }
 
             Concurrent(engine, image, 100);
+            Idle(engine, image, 1000);
         }
         finally
         {
@@ -156,6 +158,52 @@ public static class Scaling
         Console.WriteLine();
         Console.WriteLine($"== {count} containers started at once: {started:0} ms in all ({started / count:0.00} ms each), " +
             $"{rss / 1024.0:0.0} MiB resident across their helper processes ({rss / (double)count:0} KiB each), removed in {sw.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    /// <summary>Issue 27's thousand: COUNT idle containers (no main process: the init waits) of
+    /// one user at once, 32 being made at a time; the total time, the resident memory per
+    /// container (RSS counts the helper's shared pages in every process; PSS shares them out),
+    /// and whether every one started. Each goal is printed as met or not.</summary>
+    private static void Idle(ContainerEngine engine, string image, int count)
+    {
+        var handles = new ContainerHandle?[count];
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var sw = Stopwatch.StartNew();
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 32 }, i =>
+        {
+            try
+            {
+                handles[i] = engine.Create(new ContainerSpec { RootFs = image, Idle = true }, new CreateOptions());
+            }
+            catch (Exception e)
+            {
+                failures.Add(e.Message);
+            }
+        });
+        var started = sw.Elapsed.TotalMilliseconds;
+        Thread.Sleep(1000);
+        var live = handles.Where(h => h is not null).Select(h => h!).ToList();
+        long rss = live.Sum(ContainerRssKiB), pss = live.Sum(h => Pss(h.MonitorPid) + Pss(h.Pid));
+        sw.Restart();
+        Parallel.ForEach(live, new ParallelOptions { MaxDegreeOfParallelism = 32 }, h => engine.Remove(h, force: true, TimeSpan.Zero));
+        double perRss = live.Count == 0 ? 0 : rss / (double)live.Count, perPss = live.Count == 0 ? 0 : pss / (double)live.Count;
+        Console.WriteLine();
+        Console.WriteLine($"== {count} idle containers at once: {live.Count} started in {started / 1000:0.0} s ({started / count:0.00} ms each), removed in {sw.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"   resident per container (monitor and init): {perPss:0} KiB PSS, {perRss:0} KiB RSS; goal <= 500 KiB: {(perPss <= 500 ? "met" : "not met")} (PSS)");
+        Console.WriteLine($"   every one started: {(failures.IsEmpty ? "met" : $"not met ({failures.Count} failed: {failures.First()})")}");
+    }
+
+    /// <summary>Proportional resident memory (KiB) of a process: its shared pages divided among their users.</summary>
+    private static long Pss(int pid)
+    {
+        try
+        {
+            return Field(File.ReadAllText($"/proc/{pid}/smaps_rollup"), "Pss:");
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     internal static void Peer(string file, IEnumerable<string> args)

@@ -23,7 +23,7 @@ public sealed class SupportTests : ContainerTest
     public void EveryCheckIsAnObjectAndThisHostPassesTheOnesContainersNeed()
     {
         var rows = Rows();
-        Assert.Equal(new[] { "KernelVersion", "UserNamespaces", "MaxUserNamespaces", "UnprivilegedUsernsClone", "AppArmorUsernsRestriction",
+        Assert.Equal(new[] { "KernelVersion", "UserNamespaces", "MaxUserNamespaces", "ContainerCapacity", "UnprivilegedUsernsClone", "AppArmorUsernsRestriction",
             "SubordinateUids", "SubordinateGids", "newuidmap", "newgidmap", "OverlayUserxattr", "SquashFS", "PrivateNetwork", "Seccomp", "Pidfd", "CgroupV2" }, rows.Keys);
         // the PrivateNetwork row says what -Network Private would meet (this machine kind has a default route)
         Assert.Equal(File.Exists("/usr/bin/pasta") && Engine.Native.Libc.CanReadWrite("/dev/net/tun") ? "Pass" : "Warn", rows["PrivateNetwork"][0]);
@@ -34,6 +34,14 @@ public sealed class SupportTests : ContainerTest
             Assert.Equal("Pass", rows[name][0]);
         Assert.All(rows.Values, v => Assert.Contains(v[0], new[] { "Pass", "Warn", "Fail", "NotApplicable" }));
         Assert.All(rows.Values.Where(v => v[0] == "Fail"), v => Assert.NotEqual("", v[2]));
+        // the limits that bind first, each named with the number this host allows (issue 27)
+        var capacity = rows["ContainerCapacity"];
+        var allows = long.Parse(System.Text.RegularExpressions.Regex.Match(capacity[1], @"^At most (\d+) idle containers").Groups[1].Value);
+        long Setting(string file) => long.Parse(File.ReadAllText("/proc/sys/" + file).Trim());
+        var expected = new[] { Setting("user/max_user_namespaces") / 2, Setting("user/max_mnt_namespaces") / 2, Setting("kernel/pid_max") / 2, Setting("kernel/threads-max") / 2 }.Min();
+        Assert.True(allows <= expected, capacity[1]);
+        Assert.Contains("kernel.pid_max", capacity[1] + rows["ContainerCapacity"][1]);
+        Assert.Equal(allows >= 1000 ? "Pass" : "Warn", capacity[0]);
         var quiet = TestHost.Run("Test-UserNsSupport -Quiet");
         Assert.Equal(new[] { rows.Values.All(v => v[0] != "Fail") ? "True" : "False" }, quiet.Lines);
     }

@@ -40,6 +40,7 @@ public static class HostSupport
             Kernel(),
             UserNamespaces(probes[0], uid),
             MaxUserNamespaces(),
+            Capacity(uid),
             Sysctl("kernel/unprivileged_userns_clone", "UnprivilegedUsernsClone", "0", uid,
                 "Debian's switch for unprivileged user namespaces is off.", "sysctl -w kernel.unprivileged_userns_clone=1"),
             Sysctl("kernel/apparmor_restrict_unprivileged_userns", "AppArmorUsernsRestriction", "1", uid,
@@ -121,6 +122,40 @@ public static class HostSupport
             return new("MaxUserNamespaces", CheckStatus.Warn, $"user.max_user_namespaces is {max} and about {inUse} are in use: each container takes two.",
                 $"sysctl -w user.max_user_namespaces={Math.Max(max * 2, 15000)}");
         return new("MaxUserNamespaces", CheckStatus.Pass, $"user.max_user_namespaces is {max}; about {inUse} in use that you can see (each container takes two).");
+    }
+
+    /// <summary>How many idle containers the host's limits let the caller run at once, and the
+    /// limit that binds first. An idle container takes two user and two mount namespaces (the
+    /// outer one and the nested one that locks its mounts), one each of pid, net, uts, ipc and
+    /// cgroup, and two processes (its monitor and its init).</summary>
+    private static SupportCheck Capacity(uint uid)
+    {
+        var limits = new List<(string Name, long Value, int PerContainer)>();
+        void Setting(string file, string name, int perContainer)
+        {
+            if (ReadSetting(file) is { } text && long.TryParse(text, out var v) && v >= 0)
+                limits.Add((name, v, perContainer));
+        }
+        Setting("user/max_user_namespaces", "user.max_user_namespaces", 2);
+        Setting("user/max_mnt_namespaces", "user.max_mnt_namespaces", 2);
+        foreach (var kind in new[] { "pid", "net", "uts", "ipc", "cgroup" })
+            Setting($"user/max_{kind}_namespaces", $"user.max_{kind}_namespaces", 1);
+        Setting("kernel/pid_max", "kernel.pid_max", 2);
+        Setting("kernel/threads-max", "kernel.threads-max", 2);
+        if (uid != 0 && Libc.NprocLimit() is { } nproc)
+            limits.Add(("your process limit (ulimit -u)", nproc, 2));
+        if (limits.Count == 0)
+            return new("ContainerCapacity", CheckStatus.NotApplicable, "No limit on namespaces or processes can be read.");
+        var ordered = limits.OrderBy(l => l.Value / l.PerContainer).ToList();
+        var (name, value, per) = ordered[0];
+        long allows = value / per;
+        var next = string.Join("; ", ordered.Skip(1).Take(3).Select(l => $"{l.Name} {l.Value} allows {l.Value / l.PerContainer}"));
+        var detail = $"At most {allows} idle containers at once: {name} is {value}, and each container takes {per}{(per == 1 ? "" : $" ({(name.Contains("namespaces", StringComparison.Ordinal) ? "the outer and the nested one" : "its monitor and its init")})")}. Next: {next}.";
+        if (allows >= 1000)
+            return new("ContainerCapacity", CheckStatus.Pass, detail);
+        var fix = name.StartsWith("your", StringComparison.Ordinal) ? "Raise it in /etc/security/limits.conf (nproc) or with ulimit -u."
+            : $"sysctl -w {name}={Math.Max(value * 2, 1000L * per + 1000)}";
+        return new("ContainerCapacity", CheckStatus.Warn, detail + " Fewer than 1000.", fix);
     }
 
     /// <summary>Distinct user namespaces among the processes whose namespace links can be read.</summary>

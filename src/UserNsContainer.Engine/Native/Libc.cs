@@ -37,6 +37,13 @@ internal static unsafe partial class Libc
     /// <summary>struct rlimit is two rlim_t (unsigned 64-bit on Linux).</summary>
     [LibraryImport(C, SetLastError = true)]
     public static partial int getrlimit(int resource, ulong* rlim);
+
+    /// <summary>The caller's soft RLIMIT_NPROC; null when unlimited or unreadable.</summary>
+    public static long? NprocLimit()
+    {
+        ulong* rl = stackalloc ulong[2];
+        return getrlimit(6 /* RLIMIT_NPROC */, rl) == 0 && rl[0] < long.MaxValue ? (long)rl[0] : null;
+    }
     [LibraryImport(C, SetLastError = true)]
     public static partial int posix_spawn_file_actions_destroy(void* actions);
     [LibraryImport(C, SetLastError = true)]
