@@ -164,8 +164,10 @@ CMD ["/bin/cat", "/etc/marker"]
         $ctx2 = New-Context 'links2' -Containerfile "FROM pester/bb:1`nCOPY dir /dir"
         New-Item -ItemType Directory (Join-Path $ctx2 'dir') | Out-Null
         New-Item -ItemType SymbolicLink -Path (Join-Path $ctx2 'dir/host-passwd') -Target /etc/passwd | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $ctx2 'dir/dangling') -Target /nonexistent/at/all | Out-Null
         $i = (Invoke-Build $ctx2 'pester/links2').Image
         Invoke-UserNsContainer -Image pester/links2 -Command readlink, /dir/host-passwd | Should -Be '/etc/passwd'
+        Invoke-UserNsContainer -Image pester/links2 -Command readlink, /dir/dangling | Should -Be '/nonexistent/at/all'
         (Get-Item -Force -LiteralPath (Join-Path $i.RootFsPath 'dir/host-passwd')).LinkTarget | Should -Be '/etc/passwd' -Because 'the link is copied, not what it points at'
         # an archive whose entry climbs out with ..
         $ctx3 = New-Context 'climb' -Containerfile "FROM pester/bb:1`nADD evil.tar /"

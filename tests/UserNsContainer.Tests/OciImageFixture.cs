@@ -147,6 +147,10 @@ public sealed class OciImageFixture : IDisposable
         {
             Daemons.Stop(p);
         }
+        // its own files go with it: the run's scratch directory is deleted at exit, when a
+        // slow delete of many classes' files may be cut short
+        if (Dir.Length > 0 && Directory.Exists(Dir))
+            DebianBaseFixture.DeleteTree(Dir);
     }
 }
 

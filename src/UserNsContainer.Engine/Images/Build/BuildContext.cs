@@ -164,7 +164,8 @@ internal sealed class BuildContext
         foreach (var rel in sources)
             foreach (var (entry, info) in Walk(rel, rel))
             {
-                var mode = (int)File.GetUnixFileMode(info.FullName.Length > 0 ? info.FullName : Root);
+                // a link's own mode means nothing (and following it could read outside the context)
+                var mode = info.LinkTarget is not null ? 0 : (int)File.GetUnixFileMode(info.FullName.Length > 0 ? info.FullName : Root);
                 hash.AppendData(Encoding.UTF8.GetBytes($"{entry}\0{Kind(info)}\0{mode}\0{info.LinkTarget}\0"));
                 if (info is FileInfo { LinkTarget: null } f)
                 {
@@ -219,7 +220,6 @@ internal sealed class BuildContext
                     target = destIsDir ? Join(destRel, Path.GetFileName(rel)) : destRel;
                 if (target.Length == 0 || !written.Add(target))
                     continue;
-                var mode = chmod ?? File.GetUnixFileMode(info.FullName);
                 PaxTarEntry entry;
                 if (info.LinkTarget is not null)
                     entry = new PaxTarEntry(TarEntryType.SymbolicLink, target) { LinkName = info.LinkTarget };
@@ -227,7 +227,7 @@ internal sealed class BuildContext
                     entry = new PaxTarEntry(TarEntryType.Directory, target);
                 else
                     entry = new PaxTarEntry(TarEntryType.RegularFile, target) { DataStream = OpenNoFollow(info.FullName) };
-                entry.Mode = info.LinkTarget is not null ? (UnixFileMode)0b111_111_111 : mode;
+                entry.Mode = info.LinkTarget is not null ? (UnixFileMode)0b111_111_111 : chmod ?? File.GetUnixFileMode(info.FullName);
                 entry.Uid = (int)uid;
                 entry.Gid = (int)gid;
                 entry.ModificationTime = info.LastWriteTimeUtc;
