@@ -30,6 +30,19 @@ public static class Program
         Environment.SetEnvironmentVariable("USER", Environment.GetEnvironmentVariable("USER") ?? "bench"); // ch-run wants it
         Machine.Print();
         var image = MakeImage();
+        if (args.Contains("--thousand"))
+        {
+            // only the thousand idle containers: bash bench/run.sh --thousand
+            try
+            {
+                Scaling.Thousand(Engine, image);
+            }
+            finally
+            {
+                Directory.Delete(image, recursive: true);
+            }
+            return 0;
+        }
         try
         {
             using var rs = OpenRunspace();

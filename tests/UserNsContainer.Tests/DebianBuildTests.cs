@@ -41,7 +41,7 @@ public sealed class DebianBaseFixture : IDisposable
             }
             tar = Path.Combine(_dir, "debian.tar");
             var psi = new ProcessStartInfo("/usr/bin/mmdebstrap") { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in new[] { "--variant=minbase", "--skip=output/dev", TestHost.Uid == 0 ? "--mode=root" : "--mode=unshare", "bookworm", tar })
+            foreach (var a in new[] { "--variant=apt", "--skip=output/dev", TestHost.Uid == 0 ? "--mode=root" : "--mode=unshare", "bookworm", tar })
                 psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             var err = p.StandardError.ReadToEndAsync();
