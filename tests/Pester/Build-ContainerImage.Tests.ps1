@@ -156,6 +156,20 @@ CMD ["/bin/cat", "/etc/marker"]
         Get-UserNsContainer | Should -BeNullOrEmpty
     }
 
+    It 'refuses a context without a Containerfile, a -Path that is no directory, and a bad EXPOSE' {
+        $before = @(Get-ContainerImage).Count
+        $empty = Join-Path $TestDrive 'empty-context'
+        New-Item -ItemType Directory $empty | Out-Null
+        { Build-ContainerImage -Path $empty -Name pester/none -ErrorAction Stop 6>$null } |
+            Should -Throw -ErrorId 'ContainerfileNotFound,UserNsContainer.Commands.BuildContainerImageCommand'
+        { Build-ContainerImage -Path (Join-Path $TestDrive 'no-such-dir') -Name pester/none -ErrorAction Stop 6>$null } |
+            Should -Throw -ErrorId 'BuildContextNotFound,UserNsContainer.Commands.BuildContainerImageCommand'
+        $ctx = New-Context 'bad-port' -Containerfile "FROM pester/bb:1`nEXPOSE 99999"
+        { Build-ContainerImage -Path $ctx -Name pester/none -ErrorAction Stop 6>$null } |
+            Should -Throw -ErrorId 'InvalidExposedPort,UserNsContainer.Commands.BuildContainerImageCommand'
+        @(Get-ContainerImage).Count | Should -Be $before
+    }
+
     It 'never follows a link out of the context, and refuses an archive entry that climbs out' {
         $ctx = New-Context 'links' -Containerfile "FROM pester/bb:1`nCOPY escape /x"
         New-Item -ItemType SymbolicLink -Path (Join-Path $ctx 'escape') -Target /etc/passwd | Out-Null

@@ -66,31 +66,10 @@ public sealed class DebianBaseFixture : IDisposable
         Timings = $"base: mmdebstrap {made.TotalSeconds:F1} s (0 when the tarball was given), import as an image {watch.Elapsed.TotalSeconds:F1} s";
     }
 
-    /// <summary>Deletes a tree of this user's, directories without write permission included
-    /// (an unpacked root has some), never following a link.</summary>
-    internal static void DeleteTree(string path)
-    {
-        var info = new DirectoryInfo(path);
-        if (info.LinkTarget is not null || !info.Exists)
-        {
-            File.Delete(path);
-            return;
-        }
-        File.SetUnixFileMode(path, (UnixFileMode)0b111_000_000);
-        foreach (var child in Directory.EnumerateFileSystemEntries(path))
-        {
-            if (Directory.Exists(child) && new FileInfo(child).LinkTarget is null)
-                DeleteTree(child);
-            else
-                File.Delete(child);
-        }
-        Directory.Delete(path);
-    }
-
     public void Dispose()
     {
         if (_dir.Length > 0 && Directory.Exists(_dir))
-            DeleteTree(_dir);
+            Engine.Images.Tree.Delete(_dir);
     }
 }
 

@@ -10,23 +10,11 @@ namespace UserNsContainer.Tests;
 /// docker-registry on 127.0.0.1 (<see cref="OciImageFixture"/>) or to archives, and back with
 /// Import-ContainerImage, compared by digest. Every test has an image store of its own.
 /// </summary>
-public sealed class ImageExportTests : ContainerTest, IClassFixture<OciImageFixture>
+public sealed class ImageExportTests : OwnImageStoreTest, IClassFixture<OciImageFixture>
 {
     private readonly OciImageFixture _f;
-    private readonly string _store;
 
-    public ImageExportTests(OciImageFixture fixture)
-    {
-        _f = fixture;
-        _store = Path.Combine(TestHost.Scratch, "images-" + Guid.NewGuid().ToString("N")[..8]);
-        Environment.SetEnvironmentVariable("USERNSCONTAINER_IMAGE_DIR", _store);
-    }
-
-    public override void Dispose()
-    {
-        Environment.SetEnvironmentVariable("USERNSCONTAINER_IMAGE_DIR", null);
-        base.Dispose();
-    }
+    public ImageExportTests(OciImageFixture fixture) => _f = fixture;
 
     private static string Errors(PsResult r) => string.Join("; ", r.Errors.Select(e => e.ToString())) + r.Terminating?.Message;
 

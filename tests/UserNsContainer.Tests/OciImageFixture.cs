@@ -150,7 +150,7 @@ public sealed class OciImageFixture : IDisposable
         // its own files go with it: the run's scratch directory is deleted at exit, when a
         // slow delete of many classes' files may be cut short
         if (Dir.Length > 0 && Directory.Exists(Dir))
-            DebianBaseFixture.DeleteTree(Dir);
+            Engine.Images.Tree.Delete(Dir);
     }
 }
 
@@ -167,4 +167,19 @@ public sealed class ImageFactAttribute : FactAttribute
 
     internal static string? Missing() =>
         new[] { "/usr/bin/skopeo", "/usr/bin/umoci", "/usr/bin/docker-registry" }.FirstOrDefault(f => !File.Exists(f));
+}
+
+/// <summary>A test with an image store of its own (USERNSCONTAINER_IMAGE_DIR, under the run's
+/// scratch directory), so that it counts only the images it made.</summary>
+public abstract class OwnImageStoreTest : ContainerTest
+{
+    protected readonly string StoreDir = Path.Combine(TestHost.Scratch, "images-" + Guid.NewGuid().ToString("N")[..8]);
+
+    protected OwnImageStoreTest() => Environment.SetEnvironmentVariable("USERNSCONTAINER_IMAGE_DIR", StoreDir);
+
+    public override void Dispose()
+    {
+        Environment.SetEnvironmentVariable("USERNSCONTAINER_IMAGE_DIR", null);
+        base.Dispose();
+    }
 }

@@ -14,34 +14,22 @@ namespace UserNsContainer.Tests;
 /// skopeo, umoci and docker-registry (<see cref="OciImageFixture"/>). Every test has an image
 /// store of its own (USERNSCONTAINER_IMAGE_DIR), so it counts only what it imported.
 /// </summary>
-public sealed class OciImageTests : ContainerTest, IClassFixture<OciImageFixture>
+public sealed class OciImageTests : OwnImageStoreTest, IClassFixture<OciImageFixture>
 {
     private readonly OciImageFixture _f;
-    private readonly string _store;
 
-    public OciImageTests(OciImageFixture fixture)
-    {
-        _f = fixture;
-        _store = Path.Combine(TestHost.Scratch, "images-" + Guid.NewGuid().ToString("N")[..8]);
-        Environment.SetEnvironmentVariable("USERNSCONTAINER_IMAGE_DIR", _store);
-    }
-
-    public override void Dispose()
-    {
-        Environment.SetEnvironmentVariable("USERNSCONTAINER_IMAGE_DIR", null);
-        base.Dispose();
-    }
+    public OciImageTests(OciImageFixture fixture) => _f = fixture;
 
     private string Registry(string tag = "test") => $"127.0.0.1:{_f.Port}/busybox:{tag}";
 
     private PsResult Run(string script, params (string, object?)[] vars) =>
         TestHost.Run(script, Vars(vars.Append(("reg", Registry())).Append(("port", _f.Port)).ToArray()));
 
-    private string[] ImageDirs() => Directory.Exists(Path.Combine(_store, "images"))
-        ? Directory.GetDirectories(Path.Combine(_store, "images")) : Array.Empty<string>();
+    private string[] ImageDirs() => Directory.Exists(Path.Combine(StoreDir, "images"))
+        ? Directory.GetDirectories(Path.Combine(StoreDir, "images")) : Array.Empty<string>();
 
-    private string[] TmpEntries() => Directory.Exists(Path.Combine(_store, "tmp"))
-        ? Directory.GetFileSystemEntries(Path.Combine(_store, "tmp")) : Array.Empty<string>();
+    private string[] TmpEntries() => Directory.Exists(Path.Combine(StoreDir, "tmp"))
+        ? Directory.GetFileSystemEntries(Path.Combine(StoreDir, "tmp")) : Array.Empty<string>();
 
     private static string Errors(PsResult r) => string.Join("; ", r.Errors.Select(e => e.ToString())) + r.Terminating?.Message;
 
@@ -251,7 +239,7 @@ public sealed class OciImageTests : ContainerTest, IClassFixture<OciImageFixture
         Assert.Equal(2, files.Count);
         foreach (var f in files)
         {
-            Assert.StartsWith("file: 600 dir: 700 path: " + Path.Combine(_store, "tmp"), f);
+            Assert.StartsWith("file: 600 dir: 700 path: " + Path.Combine(StoreDir, "tmp"), f);
             Assert.False(File.Exists(f[(f.IndexOf("path: ", StringComparison.Ordinal) + 6)..]), "the auth file outlived the import");
         }
         Assert.Empty(TmpEntries());
@@ -299,7 +287,7 @@ public sealed class OciImageTests : ContainerTest, IClassFixture<OciImageFixture
         }
         Assert.Empty(TmpEntries());
         Assert.Empty(ImageDirs());
-        Assert.Empty(Directory.GetFiles(Path.Combine(_store, "refs")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(StoreDir, "refs")));
     }
 
     [ImageFact]
@@ -320,7 +308,7 @@ public sealed class OciImageTests : ContainerTest, IClassFixture<OciImageFixture
         foreach (var e in escapes)
             Assert.False(File.Exists(e), $"{e} was written on the host");
         // the store is the barrier for what the image brings (a setuid file stays setuid, as in podman's store)
-        Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(_store));
+        Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(StoreDir));
         Assert.Empty(TmpEntries());
     }
 
@@ -340,7 +328,7 @@ public sealed class OciImageTests : ContainerTest, IClassFixture<OciImageFixture
             Get-ContainerImage | Format-List | Out-String -Width 300
             Get-ContainerImage | Format-Table | Out-String -Width 300
             try { New-UserNsContainer -Image {{reference}} -NoStart -ErrorAction Stop } catch { $_.Exception.Message }
-            """, ("USERNSCONTAINER_IMAGE_DIR", _store));
+            """, ("USERNSCONTAINER_IMAGE_DIR", StoreDir));
         var all = output + errors;
         Assert.DoesNotContain('\u001b', all);
         Assert.DoesNotContain('\u0007', all);

@@ -48,7 +48,7 @@ public sealed class PesterDocTests : ContainerTest
             Environment.SetEnvironmentVariable("USERNSCONTAINER_IMAGE_DIR", null);
             File.Delete(file);
             if (Directory.Exists(store))
-                DebianBaseFixture.DeleteTree(store);
+                Engine.Images.Tree.Delete(store);
         }
     }
 }

@@ -47,11 +47,8 @@ public sealed record ImageConfig
         };
     }
 
-    /// <summary>The image's defaults under what the caller gave: its Env is the base
-    /// environment (the caller's -Environment wins), Entrypoint + Cmd run when no command was
-    /// given (-Command replaces Cmd, as podman run does, and keeps no Entrypoint: -Command
-    /// is the whole command line), WorkingDir and User apply unless given.</summary>
-    public void ApplyTo(ContainerSpec spec, bool applyCommand = true)
+    /// <summary>Env as name to value (an entry without '=' is left out; a later one wins).</summary>
+    public Dictionary<string, string> EnvironmentMap()
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var kv in Env)
@@ -60,6 +57,16 @@ public sealed record ImageConfig
             if (eq > 0)
                 env[kv[..eq]] = kv[(eq + 1)..];
         }
+        return env;
+    }
+
+    /// <summary>The image's defaults under what the caller gave: its Env is the base
+    /// environment (the caller's -Environment wins), Entrypoint + Cmd run when no command was
+    /// given (-Command replaces Cmd, as podman run does, and keeps no Entrypoint: -Command
+    /// is the whole command line), WorkingDir and User apply unless given.</summary>
+    public void ApplyTo(ContainerSpec spec, bool applyCommand = true)
+    {
+        var env = EnvironmentMap();
         foreach (var (k, v) in spec.Environment)
             env[k] = v;
         spec.Environment = env;

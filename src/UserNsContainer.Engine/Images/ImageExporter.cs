@@ -64,14 +64,7 @@ public sealed class ImageExporter
                     $"The directory '{dir}' of {request.Destination.Source} does not exist.", request.Destination.Source, "Create it first, or name a file in a directory that exists.");
             args.AddRange(new[] { "oci:" + _store.LayoutOf(request.Image) + ":image", target });
             _progress(new ImportProgress("Copying", $"skopeo copy to {target}", 5));
-            int blobs = 0;
-            Tools.Run(skopeo, args, line =>
-            {
-                _verbose("skopeo: " + line);
-                if (line.StartsWith("Copying blob", StringComparison.Ordinal))
-                    blobs++;
-                _progress(new ImportProgress("Copying", line, Math.Min(90, 10 + 10 * blobs)));
-            }, cancel, stderr => SkopeoFailure.From(stderr, request.Destination));
+            Tools.Run(skopeo, args, Tools.SkopeoProgress(_verbose, _progress, 90), cancel, stderr => SkopeoFailure.From(stderr, request.Destination));
             _progress(new ImportProgress("Done", target, 100));
             return target;
         }

@@ -90,14 +90,7 @@ public sealed class ImageImporter
             }
             args.AddRange(new[] { request.Reference.Source, "oci:" + layout + ":image" });
             _progress(new ImportProgress("Copying", $"skopeo copy {request.Reference.Source}", 5));
-            int blobs = 0;
-            Tools.Run(skopeo, args, line =>
-            {
-                _verbose("skopeo: " + line);
-                if (line.StartsWith("Copying blob", StringComparison.Ordinal))
-                    blobs++;
-                _progress(new ImportProgress("Copying", line, Math.Min(60, 10 + 10 * blobs)));
-            }, cancel, stderr => SkopeoFailure.From(stderr, request.Reference));
+            Tools.Run(skopeo, args, Tools.SkopeoProgress(_verbose, _progress, 60), cancel, stderr => SkopeoFailure.From(stderr, request.Reference));
 
             var (digest, config, size) = OciLayout.Summary(layout);
             if (config.Architecture != arch || (config.Os.Length > 0 && config.Os != os))

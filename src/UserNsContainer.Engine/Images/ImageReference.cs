@@ -132,6 +132,20 @@ public sealed record ImageReference(string Transport, string Details, string Nam
             throw new InvalidSpecException("InvalidImageName", parameter, text, accepted);
     }
 
+    /// <summary>A new image's name: -Name with its tag, or -Name and -Tag apart; both checked
+    /// as a local image name (the error names -Name, or -Tag when the tag is the fault).</summary>
+    public static (string Name, string Tag) LocalNameAndTag(string text, string? tag)
+    {
+        CheckLocalName(text, "Name");
+        var (name, own) = SplitLocal(text);
+        if (tag is null)
+            return (name, own);
+        if (text.LastIndexOf(':') > text.LastIndexOf('/'))
+            throw new InvalidSpecException("InvalidImageName", "Tag", tag, $"no -Tag when -Name carries one already ('{text}')");
+        CheckLocalName($"{name}:{tag}", "Tag");
+        return (name, tag);
+    }
+
     /// <summary>"name[:tag]" as Get-ContainerImage and -Image take it (tag "latest" when none).</summary>
     public static (string Name, string Tag) SplitLocal(string text)
     {

@@ -92,16 +92,8 @@ public sealed partial class ImageStore
             var hex = Path.GetFileName(dir);
             if (named.Contains(hex) || inUse(RootFsOf(dir)))
                 continue;
-            var doomed = Path.Combine(TmpDirectory, "removed-" + Guid.NewGuid().ToString("N")[..12]);
-            try
-            {
-                System.IO.Directory.Move(dir, doomed);
-            }
-            catch (IOException)
-            {
+            if (!DeleteImageDirectory(dir))
                 continue; // another process took it first
-            }
-            Tree.Delete(doomed);
             verbose($"Deleted the unnamed image sha256:{hex} (a build step's).");
             deleted++;
         }

@@ -165,8 +165,13 @@ public sealed partial class ImageStore
         File.Delete(RefPath(image.Name, image.Tag));
         if (List().Any(i => i.Digest == image.Digest))
             return false;
-        var dir = ImageDirectory(image.Digest);
-        // renamed first, so that no reader sees a half-deleted image
+        return DeleteImageDirectory(ImageDirectory(image.Digest));
+    }
+
+    /// <summary>Deletes an image's directory, renamed out of images/ first so that no reader sees
+    /// half an image. False when it was gone already (another process took it first).</summary>
+    internal bool DeleteImageDirectory(string dir)
+    {
         var doomed = Path.Combine(TmpDirectory, "removed-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {

@@ -69,6 +69,20 @@ internal static class Tools
             throw failure(err);
     }
 
+    /// <summary>What skopeo prints, as -Verbose lines and progress: each blob copied moves the
+    /// bar on by 10, up to <paramref name="maxPercent"/>.</summary>
+    public static Action<string> SkopeoProgress(Action<string> verbose, Action<ImportProgress> progress, int maxPercent)
+    {
+        int blobs = 0;
+        return line =>
+        {
+            verbose("skopeo: " + line);
+            if (line.StartsWith("Copying blob", StringComparison.Ordinal))
+                blobs++;
+            progress(new ImportProgress("Copying", line, Math.Min(maxPercent, 10 + 10 * blobs)));
+        };
+    }
+
     /// <summary>skopeo's credentials as a registry auth file, 0600 in a private 0700 work
     /// directory: never on a command line (ps shows those to everyone), deleted with it.</summary>
     public static string WriteAuthFile(string work, string registry, string user, string? password)

@@ -57,7 +57,7 @@ public sealed class BuildContainerImageCommand : UserNsContainerCmdlet
 
     protected override void EndProcessing()
     {
-        var (name, tag) = Terminating(() => SaveContainerImageCommand.ImageName(Name, Tag));
+        var (name, tag) = Terminating(() => ImageReference.LocalNameAndTag(Name, Tag));
         var context = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         if (!System.IO.Directory.Exists(context))
             Terminating<bool>(() => throw new InvalidSpecException("BuildContextNotFound", nameof(Path), Path, "a directory: the build context COPY and ADD read from"));
@@ -75,7 +75,7 @@ public sealed class BuildContainerImageCommand : UserNsContainerCmdlet
             return;
         var store = Terminating(ImageStore.ForCurrentUser);
         var activity = $"Building {name}:{tag}";
-        var builder = new ImageBuilder(Engine, store, m => { if (!Stopping) WriteVerbose(m); }, e =>
+        var builder = new ImageBuilder(Engine, store, VerboseUnlessStopping, e =>
         {
             if (Stopping)
                 return;

@@ -52,15 +52,7 @@ public sealed class ExportContainerImageCommand : UserNsContainerCmdlet
             return;
         var network = Credential?.GetNetworkCredential();
         var activity = $"Exporting {image.Reference} to {target}";
-        var exporter = new ImageExporter(store, m => { if (!Stopping) WriteVerbose(m); }, p =>
-        {
-            if (!Stopping)
-                WriteProgress(new ProgressRecord(3, activity, p.Status.Length == 0 ? p.Phase : p.Status)
-                {
-                    PercentComplete = p.Percent,
-                    RecordType = p.Percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-                });
-        });
+        var exporter = new ImageExporter(store, VerboseUnlessStopping, ImageProgress(3, activity));
         try
         {
             exporter.Export(new ExportRequest { Image = image, Destination = destination, TlsVerify = TlsVerify, UserName = network?.UserName, Password = network?.Password }, Cancel);

@@ -57,16 +57,7 @@ public sealed class ImportContainerImageCommand : UserNsContainerCmdlet
             LocalName = Name,
         };
         var activity = $"Importing {reference.Source}";
-        var importer = new ImageImporter(_store, Verbose, p =>
-        {
-            if (!Stopping)
-                WriteProgress(new ProgressRecord(1, activity, p.Status.Length == 0 ? p.Phase : p.Status)
-                {
-                    CurrentOperation = p.Phase,
-                    PercentComplete = p.Percent,
-                    RecordType = p.Percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-                });
-        });
+        var importer = new ImageImporter(_store, VerboseUnlessStopping, ImageProgress(1, activity));
         ImageInfo image;
         try
         {
@@ -82,11 +73,5 @@ public sealed class ImportContainerImageCommand : UserNsContainerCmdlet
             return;
         }
         WriteObject(image);
-    }
-
-    private void Verbose(string message)
-    {
-        if (!Stopping)
-            WriteVerbose(message);
     }
 }

@@ -71,7 +71,7 @@ public sealed class SaveContainerImageCommand : UserNsContainerCmdlet
 
     protected override void ProcessRecord()
     {
-        var (name, tag) = Terminating(() => ImageName(Name, Tag));
+        var (name, tag) = Terminating(() => ImageReference.LocalNameAndTag(Name, Tag));
         var changes = Terminating(Changes);
         var handle = ParameterSetName switch
         {
@@ -89,15 +89,7 @@ public sealed class SaveContainerImageCommand : UserNsContainerCmdlet
         if (!ShouldProcess($"{handle.Name} ({handle.Id})", $"Save its writes as the image {name}:{tag}"))
             return;
         var activity = $"Saving container '{handle.Name}' as {name}:{tag}";
-        var committer = new ImageCommitter(ImageStore.ForCurrentUser(), m => { if (!Stopping) WriteVerbose(m); }, p =>
-        {
-            if (!Stopping)
-                WriteProgress(new ProgressRecord(2, activity, p.Status.Length == 0 ? p.Phase : p.Status)
-                {
-                    PercentComplete = p.Percent,
-                    RecordType = p.Percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-                });
-        });
+        var committer = new ImageCommitter(ImageStore.ForCurrentUser(), VerboseUnlessStopping, ImageProgress(2, activity));
         try
         {
             WriteObject(committer.Commit(Engine, handle, new CommitRequest { Name = name, Tag = tag, Changes = changes, Message = Message }, Cancel));
@@ -110,19 +102,6 @@ public sealed class SaveContainerImageCommand : UserNsContainerCmdlet
         {
             WriteError(ToErrorRecord(e));
         }
-    }
-
-    /// <summary>-Name with its tag, or -Tag: both checked as a local image name.</summary>
-    internal static (string Name, string Tag) ImageName(string text, string? tag)
-    {
-        ImageReference.CheckLocalName(text, "Name");
-        var (name, own) = ImageReference.SplitLocal(text);
-        if (tag is null)
-            return (name, own);
-        if (text.LastIndexOf(':') > text.LastIndexOf('/'))
-            throw new InvalidSpecException("InvalidImageName", "Tag", tag, $"no -Tag when -Name carries one already ('{text}')");
-        ImageReference.CheckLocalName($"{name}:{tag}", "Tag");
-        return (name, tag);
     }
 
     private ImageChanges Changes()

@@ -37,7 +37,7 @@ public abstract class UserNsContainerCmdlet : PSCmdlet
 
     /// <summary>Once Ctrl+C is pressed WriteVerbose throws; the engine's clean-up after
     /// cancellation (killing the container) must still run, so it goes quiet instead.</summary>
-    private void VerboseUnlessStopping(string message)
+    protected void VerboseUnlessStopping(string message)
     {
         if (!Stopping)
             WriteVerbose(message);
@@ -68,6 +68,18 @@ public abstract class UserNsContainerCmdlet : PSCmdlet
         FailureKind.OperationStopped => ErrorCategory.OperationStopped,
         FailureKind.OperationTimeout => ErrorCategory.OperationTimeout,
         _ => ErrorCategory.InvalidOperation,
+    };
+
+    /// <summary>An image tool's progress (import, commit, export) as Write-Progress records of one activity.</summary>
+    protected Action<Engine.Images.ImportProgress> ImageProgress(int id, string activity) => p =>
+    {
+        if (!Stopping)
+            WriteProgress(new ProgressRecord(id, activity, p.Status.Length == 0 ? p.Phase : p.Status)
+            {
+                CurrentOperation = p.Phase,
+                PercentComplete = p.Percent,
+                RecordType = p.Percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            });
     };
 
     /// <summary>Runs <paramref name="action"/>; an engine failure becomes a terminating error.</summary>

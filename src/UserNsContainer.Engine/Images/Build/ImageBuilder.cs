@@ -239,9 +239,8 @@ public sealed class ImageBuilder
             $"{Untrusted.Escape(file)}, line {line}: FROM {Untrusted.Escape(reference)} names no image of your store.", reference,
             $"Import it first (Import-ContainerImage {reference}), or build it; Get-ContainerImage lists your images. Nothing was built.");
         s.Key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes("FROM " + s.Image.Digest))).ToLowerInvariant();
-        foreach (var kv in s.Image.Config.Env)
-            if (kv.IndexOf('=') is var eq and > 0)
-                s.Env[kv[..eq]] = kv[(eq + 1)..];
+        foreach (var (name, value) in s.Image.Config.EnvironmentMap())
+            s.Env[name] = value;
         s.WorkDir = s.Image.Config.WorkingDir ?? "/";
         s.User = s.Image.Config.User;
     }
