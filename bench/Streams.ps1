@@ -7,7 +7,8 @@
     command: as lines into Measure-Object -Line; as bytes into a file (-RedirectStandardOutput,
     against cp); into the command's stdin (-RedirectStandardInput, against cp). Speed is the
     peer's median time over ours (1.00x: as fast as the native command), printed with its goal
-    and whether it is met, then the peak memory of this pwsh (for all rows together).
+    and whether it is met, then the peak memory of this pwsh (for all rows together), then the
+    pty relay of -Interactive against script(1), both inside one outer terminal.
     Run by bench/run.sh after the start-up benchmark.
 #>
 param([int] $Iterations = 3, [int] $MiB = 1024)
@@ -28,6 +29,24 @@ function Row([string] $What, [double] $Goal, [scriptblock] $Ours, [string] $Peer
     '{0,-50} ours {1,7:0} ms   {2,-34} {3,7:0} ms   speed {4:0.00}x (goal {5:0.0}x: {6})' -f $What, $mo, $PeerName, $mp, $speed, $Goal, $(if ($speed -ge $Goal) { 'met' } else { 'not met' })
 }
 
+# The pty relay of -Interactive against script(1). Both run inside one outer terminal (an outer
+# script, its output to /dev/null), so each pays the same two terminal hops: cat, the inner pty,
+# the relay (ours: the monitor; theirs: the inner script), the outer pty. Ours starts a pwsh:
+# its start is measured with an empty file and taken off.
+function PtyRow([string] $Data) {
+    $ours = Join-Path $dir 'pty.ps1'
+    Set-Content $ours "Import-Module '$(Join-Path $PSScriptRoot '../out/UserNsContainer/UserNsContainer.psd1')'; Invoke-UserNsContainer -Interactive -Bind `"`$(`$args[0]):/data:ro`" -- cat /data"
+    $pwsh = "'$([Environment]::ProcessPath)' '$(Join-Path $PSHOME pwsh.dll)' -NoProfile -File '$ours'"
+    function Outer([string] $Inner) { Measure-Ms { & bash -c 'script -q -c "$1" /dev/null < /dev/null > /dev/null' _ $Inner } }
+    $null = Outer "$pwsh /dev/null"   # warm-up
+    $a = @(); $b = @(); $z = @()
+    for ($i = 0; $i -lt $Iterations; $i++) {
+        $a += Outer "$pwsh '$Data'"; $z += Outer "$pwsh /dev/null"; $b += Outer "script -q -c `"cat '$Data'`" /dev/null"
+    }
+    $mo = (Median $a) - (Median $z); $mp = Median $b; $speed = $mp / $mo
+    '{0,-50} ours {1,7:0} ms   {2,-34} {3,7:0} ms   speed {4:0.00}x (goal {5:0.0}x: {6})' -f 'the pty relay (-Interactive, pwsh start taken off)', $mo, "script -q -c 'cat FILE'", $mp, $speed, 0.8, $(if ($speed -ge 0.8) { 'met' } else { 'not met' })
+}
+
 try {
     $data = Join-Path $dir 'data.txt'
     $line = [byte[]]::new(81); $rng = [Random]::new(1)
@@ -46,7 +65,7 @@ try {
     Row 'bytes in through stdin (-RedirectStandardInput)' 0.8 { Invoke-UserNsContainer -RedirectStandardInput $data -Bind "$($dir):/out" -- sh -c 'cat > /out/out.bin' } `
         'cp FILE OUT' { & cp $data $out }
     'peak resident memory of this pwsh, ours and the native peers together: {0} MiB' -f ([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 -shr 20)
-    '(the pty relay of -Interactive needs a terminal of its own: not measured here)'
+    if (Get-Command script -ErrorAction Ignore) { PtyRow $data } else { '(the pty relay: skipped, script(1) is not installed: apt-get install bsdutils)' }
 } finally {
     Remove-Item -Recurse -Force $dir, $env:USERNSCONTAINER_STATE_DIR -ErrorAction SilentlyContinue
 }

@@ -36,6 +36,7 @@ public static class Program
             try
             {
                 Scaling.Thousand(Engine, image);
+                Goals.Print();
             }
             finally
             {
@@ -47,41 +48,50 @@ public static class Program
         {
             using var rs = OpenRunspace();
             const string bwrapDefault = "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp /bin/true";
-            Report("default root: the host's / read-only, fresh /proc /dev /tmp, all namespaces", iterations, new List<Contender>
+            const string invoke = "Invoke-UserNsContainer (warm runspace)", engine = "UserNsContainer engine, no PowerShell",
+                bwrap = "bwrap --unshare-all --ro-bind / / --proc --dev --tmpfs", bwrapHere = "& bwrap ... from the same runspace (as a pwsh user runs it)";
+            var m = Report("default root: the host's / read-only, fresh /proc /dev /tmp, all namespaces", iterations, new List<Contender>
             {
-                new("Invoke-UserNsContainer (warm runspace)", () => Invoke(rs, "Invoke-UserNsContainer -Command /bin/true"), Kind.Cmdlet),
-                new("UserNsContainer engine, no PowerShell", () => EngineRun(null), Kind.Engine),
-                Peer("bwrap --unshare-all --ro-bind / / --proc --dev --tmpfs", bwrapDefault.Split(' ')),
-                new("& bwrap ... from the same runspace (as a pwsh user runs it)", () => Invoke(rs, "& " + bwrapDefault), Kind.InRunspace),
+                new(invoke, () => Invoke(rs, "Invoke-UserNsContainer -Command /bin/true"), Kind.Cmdlet),
+                new(engine, () => EngineRun(null), Kind.Engine),
+                Peer(bwrap, bwrapDefault.Split(' ')),
+                new(bwrapHere, () => Invoke(rs, "& " + bwrapDefault), Kind.InRunspace),
                 new("& /bin/true from the same runspace (PowerShell's own cost)", () => Invoke(rs, "& /bin/true"), Kind.InRunspace),
                 Peer("unshare -Urmpf --mount-proc (no root bind, no /dev)", "unshare", "-Urmpf", "--mount-proc", "/bin/true"),
             });
-            Report($"directory root: a busybox image ({image})", iterations, new List<Contender>
+            Goal("start, default root: the engine against bwrap --unshare-all", m, engine, bwrap, 0.85);
+            Goal("start, default root: Invoke-UserNsContainer against & bwrap", m, invoke, bwrapHere, 0.70);
+            m = Report($"directory root: a busybox image ({image})", iterations, new List<Contender>
             {
                 new("Invoke-UserNsContainer -RootFs (warm runspace)", () => Invoke(rs, $"Invoke-UserNsContainer -RootFs {image} -Command /bin/true"), Kind.Cmdlet),
                 new("UserNsContainer engine -RootFs, no PowerShell", () => EngineRun(image), Kind.Engine),
                 Peer("bwrap --unshare-all --ro-bind IMAGE / --proc --dev --tmpfs", "bwrap", "--unshare-all", "--ro-bind", image, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "/bin/true"),
                 Peer("ch-run IMAGE (user+mnt namespaces only)", "ch-run", image, "--", "/bin/true"),
             });
-            Report($"the same image, user and mount namespaces only (what ch-run makes)", iterations, new List<Contender>
+            Goal("start, busybox image: the engine against bwrap", m, "UserNsContainer engine -RootFs, no PowerShell",
+                "bwrap --unshare-all --ro-bind IMAGE / --proc --dev --tmpfs", 0.85);
+            m = Report($"the same image, user and mount namespaces only (what ch-run makes)", iterations, new List<Contender>
             {
                 new("Invoke-UserNsContainer -RootFs -Namespace user,mnt", () => Invoke(rs, $"Invoke-UserNsContainer -RootFs {image} -Namespace user,mnt -Command /bin/true"), Kind.Cmdlet),
                 new("UserNsContainer engine -RootFs, user+mnt, no PowerShell", () => EngineRun(image, NamespaceSet.User | NamespaceSet.Mnt), Kind.Engine),
                 Peer("ch-run IMAGE", "ch-run", image, "--", "/bin/true"),
                 new("& ch-run IMAGE from the same runspace", () => Invoke(rs, $"& ch-run {image} -- /bin/true"), Kind.InRunspace),
             });
+            Goal("start, busybox image, user+mnt: the engine against ch-run", m, "UserNsContainer engine -RootFs, user+mnt, no PowerShell", "ch-run IMAGE", 1.20);
             var target = Engine.Create(new ContainerSpec { Name = "bench-enter-" + Environment.ProcessId }, new CreateOptions());
             try
             {
                 var pid = target.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 Invoke(rs, $"$script:target = Get-UserNsContainer -Id {target.Id}");
-                Report($"entering a running container ({target.Name}, pid {pid})", iterations, new List<Contender>
+                m = Report($"entering a running container ({target.Name}, pid {pid})", iterations, new List<Contender>
                 {
                     new("Enter-ContainerNamespace (warm runspace)", () => Invoke(rs, "$script:target | Enter-ContainerNamespace -Command /bin/true"), Kind.Cmdlet),
                     new("UserNsContainer engine Enter, no PowerShell", () => EngineEnter(target), Kind.Engine),
                     Peer("nsenter --preserve-credentials -U -m -p -i -u -n -t PID", "nsenter", "--preserve-credentials", "-U", "-m", "-p", "-i", "-u", "-n", "-t", pid, "/bin/true"),
                     new("& nsenter ... from the same runspace", () => Invoke(rs, $"& nsenter --preserve-credentials -U -m -p -i -u -n -t {pid} /bin/true"), Kind.InRunspace),
                 });
+                Goal("enter: the engine against nsenter (held below 1.00)", m, "UserNsContainer engine Enter, no PowerShell",
+                    "nsenter --preserve-credentials -U -m -p -i -u -n -t PID", 1.00);
             }
             finally
             {
@@ -89,6 +99,8 @@ public static class Program
             }
             Scaling.Run(Engine, image, Math.Max(5, iterations / 4));
             Network.Run(Engine, image, Math.Max(5, iterations / 4));
+            ParallelInvoke(rs);
+            Goals.Print();
         }
         finally
         {
@@ -110,7 +122,8 @@ public static class Program
             throw new InvalidOperationException($"{file} exited with {p.ExitCode}");
     }, Kind.Direct);
 
-    private static void Report(string title, int iterations, List<Contender> contenders)
+    /// <summary>Runs the contenders interleaved, prints the table and returns each one's median (ms) by name.</summary>
+    private static Dictionary<string, double> Report(string title, int iterations, List<Contender> contenders)
     {
         var available = contenders.Where(c => Works(c)).ToList();
         var times = available.ToDictionary(c => c, _ => new List<double>());
@@ -138,6 +151,35 @@ public static class Program
         Console.WriteLine("ratio = our median / the peer's median (below 1.00: we start faster); engine/it only against peers started directly");
         foreach (var c in contenders.Except(available))
             Console.WriteLine($"skipped: {c.Name} (not installed or failed; apt-get install bubblewrap charliecloud-runtime)");
+        return available.ToDictionary(c => c.Name, c => Median(times[c]));
+    }
+
+    private static void Goal(string what, Dictionary<string, double> medians, string ours, string peer, double max)
+    {
+        if (medians.TryGetValue(ours, out var o) && medians.TryGetValue(peer, out var p))
+            Goals.Ratio(what, o, p, max);
+        else
+            Goals.Add(what, "not measured (a contender is missing)", $"<= {max:0.00}", false);
+    }
+
+    /// <summary>100 Invoke-UserNsContainer from ForEach-Object -Parallel -ThrottleLimit 16 in the
+    /// runspace: the total time, and every one must succeed.</summary>
+    private static void ParallelInvoke(Runspace rs)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = rs;
+        ps.AddScript("$m = $args[0]; 1..100 | ForEach-Object -ThrottleLimit 16 -Parallel { Import-Module $using:m; " +
+                     "Invoke-UserNsContainer -Command sh, -c, \"echo $_\" } -ErrorVariable +failed 2>$null; @($failed).Count")
+          .AddArgument(FindModule());
+        var sw = Stopwatch.StartNew();
+        var output = ps.Invoke();
+        var ms = sw.Elapsed.TotalMilliseconds;
+        var lines = output.Take(output.Count - 1).Select(o => o.ToString()).ToHashSet();
+        int failed = Convert.ToInt32(output[^1].BaseObject, System.Globalization.CultureInfo.InvariantCulture) + ps.Streams.Error.Count;
+        bool all = failed == 0 && Enumerable.Range(1, 100).All(i => lines.Contains(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Console.WriteLine();
+        Console.WriteLine($"== 100 Invoke-UserNsContainer from ForEach-Object -Parallel -ThrottleLimit 16: {ms:0} ms in all, {failed} errors, every output {(all ? "back" : "not back")}");
+        Goals.Add("100 concurrent Invoke-UserNsContainer (-Parallel, throttle 16)", $"{failed} errors, {ms:0} ms", "no error", all);
     }
 
     private static bool Works(Contender c)
