@@ -33,6 +33,24 @@ static int ns_flag(const char *name)
     return 0;
 }
 
+struct map_writer {
+    pid_t target;
+    const char *umap, *gmap;
+    int deny, go, done;
+};
+
+/* The map writer, still in the outer namespace: waits for "g" (the init has unshared), writes
+ * the nested namespace's maps, answers 0 or the errno. */
+static int write_nested_maps(void *arg)
+{
+    const struct map_writer *w = arg;
+    char b;
+    int ok = read(w->go, &b, 1) == 1 && write_id_maps(w->target, w->umap, w->gmap, w->deny, NULL) == 0;
+    int err = ok ? 0 : errno;
+    (void)!write(w->done, &err, sizeof err);
+    _exit(ok ? 0 : 1);
+}
+
 /* lock [NS...]: the nested user and mount namespaces, and the namespaces named (ipc, uts,
  * net, cgroup), which the nested user namespace then owns. */
 int op_lock(struct op_ctx *c)
@@ -69,16 +87,13 @@ int op_lock(struct op_ctx *c)
     c->name = "lock";
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
         return -1;
-    pid_t self = getpid(), writer = fork();
+    /* the writer shares this memory (no page tables copied, no copy-on-write faults) on a
+     * stack of its own; it only reads, writes three /proc files and its answer, and exits */
+    static char stack[16 * 1024] __attribute__((aligned(16)));
+    struct map_writer w = {getpid(), umap, gmap, strncmp(deny, "deny", 4) == 0, go[0], done[1]};
+    pid_t writer = clone(write_nested_maps, stack + sizeof stack, CLONE_VM | SIGCHLD, &w);
     if (writer < 0)
         return -1;
-    if (writer == 0) {
-        char b;
-        int ok = read(go[0], &b, 1) == 1 && write_id_maps(self, umap, gmap, strncmp(deny, "deny", 4) == 0, NULL) == 0;
-        int err = ok ? 0 : errno;
-        (void)!write(done[1], &err, sizeof err);
-        _exit(ok ? 0 : 1);
-    }
     close(go[0]);
     close(done[1]);
     int r = unshare(CLONE_NEWUSER | CLONE_NEWNS | extra);

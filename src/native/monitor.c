@@ -186,6 +186,19 @@ static void exec_init(const struct plan *plan, int barrier, int endpipe, int tre
     _exit(125);
 }
 
+struct init_start {
+    const struct plan *plan;
+    int barrier, endpipe, trees, logw[2];
+    const sigset_t *set;
+};
+
+static int init_child(void *arg)
+{
+    const struct init_start *s = arg;
+    exec_init(s->plan, s->barrier, s->endpipe, s->trees, s->logw, s->set); /* never returns */
+    return 125;
+}
+
 /* The engine's "maps" setting: the init's maps, written as soon as it exists (the engine
  * sends "go" with the plan, so the common start needs no round trip). -1: error sent. */
 static int write_maps(const struct plan *plan, pid_t init)
@@ -234,14 +247,14 @@ int run_monitor(struct plan *plan)
     /* the clone takes the monitor's dumpable flag: its /proc files (uid_map, gid_map) must be
      * the caller's for the maps to be written; the monitor turns non-dumpable again below */
     prctl(PR_SET_DUMPABLE, 1);
-    pid_t init = (pid_t)syscall(SYS_clone, plan->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    /* as posix_spawn: the child shares this memory until its exec, on a stack of its own,
+     * and the monitor waits meanwhile (no page tables copied, no copy-on-write faults) */
+    static char stack[64 * 1024] __attribute__((aligned(16)));
+    struct init_start start = {plan, barrier[0], endp[1], trees[1], {logp[1], errp[1]}, &set};
+    pid_t init = clone(init_child, stack + sizeof stack, (int)plan->clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
     if (init < 0) {
         send_error(-1, "clone", "", errno, "");
         return 1;
-    }
-    if (init == 0) {
-        int logw[2] = {logp[1], errp[1]};
-        exec_init(plan, barrier[0], endp[1], trees[1], logw, &set);
     }
     if (!plan->detached && !plan->tty) {
         drop_stdin(); /* the command's stdin is the init's: the monitor holding it would keep a writer blocked after the command ended */
