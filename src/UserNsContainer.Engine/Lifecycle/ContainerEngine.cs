@@ -320,11 +320,12 @@ public sealed partial class ContainerEngine
                 session.Abort();
             else
                 session.Dispose();
+            timer?.Mark("reap");
         }
         Store.Delete(handle);
         if (timer is not null)
         {
-            timer.Mark("reap+delete");
+            timer.Mark("delete");
             Verbose(timer.ToString());
         }
     }
