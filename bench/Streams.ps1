@@ -47,6 +47,23 @@ function PtyRow([string] $Data) {
     '{0,-50} ours {1,7:0} ms   {2,-34} {3,7:0} ms   speed {4:0.00}x (goal {5:0.0}x: {6})' -f 'the pty relay (-Interactive, pwsh start taken off)', $mo, "script -q -c 'cat FILE'", $mp, $speed, 0.8, $(if ($speed -ge 0.8) { 'met' } else { 'not met' })
 }
 
+# Resident memory stays flat: each way of reading the file's lines runs alone in a pwsh of its
+# own, which prints its peak; a pwsh that ran nothing else is the baseline.
+function MemoryRow([string] $Data) {
+    $module = Join-Path $PSScriptRoot '../out/UserNsContainer/UserNsContainer.psd1'
+    $peak = '; [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 -shr 20'
+    $rows = [ordered]@{
+        'a pwsh that ran nothing'                   = "Import-Module '$module'"
+        'Invoke-UserNsContainer ... | Measure-Object -Line' = "Import-Module '$module'; `$null = Invoke-UserNsContainer -Bind '$($Data):/data:ro' -- cat /data | Measure-Object -Line"
+        '& cat FILE | Measure-Object -Line'         = "`$null = & cat '$Data' | Measure-Object -Line"
+        'Invoke-UserNsContainer -AsByteStream'      = "Import-Module '$module'; Invoke-UserNsContainer -Bind '$($Data):/data:ro' -AsByteStream -- cat /data | Out-Null"
+    }
+    foreach ($what in $rows.Keys) {
+        $mib = & ([Environment]::ProcessPath) (Join-Path $PSHOME pwsh.dll) -NoProfile -Command ($rows[$what] + $peak)
+        '{0,-50} peak resident memory {1,5} MiB' -f $what, $mib
+    }
+}
+
 try {
     $data = Join-Path $dir 'data.txt'
     $line = [byte[]]::new(81); $rng = [Random]::new(1)
@@ -65,6 +82,7 @@ try {
     Row 'bytes in through stdin (-RedirectStandardInput)' 0.8 { Invoke-UserNsContainer -RedirectStandardInput $data -Bind "$($dir):/out" -- sh -c 'cat > /out/out.bin' } `
         'cp FILE OUT' { & cp $data $out }
     'peak resident memory of this pwsh, ours and the native peers together: {0} MiB' -f ([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 -shr 20)
+    MemoryRow $data
     if (Get-Command script -ErrorAction Ignore) { PtyRow $data } else { '(the pty relay: skipped, script(1) is not installed: apt-get install bsdutils)' }
 } finally {
     Remove-Item -Recurse -Force $dir, $env:USERNSCONTAINER_STATE_DIR -ErrorAction SilentlyContinue

@@ -354,7 +354,6 @@ int run_monitor(struct plan *plan)
                 break;
         }
     }
-    link_close(&link, plan->link_path); /* the container is gone: nothing more to bind into */
     if (master >= 0)
         relay_finish(&relay);
     log_drain(&log); /* every line in the log before the status says Exited */
@@ -368,10 +367,16 @@ int run_monitor(struct plan *plan)
     }
     struct end_report end = judge_end(endp[0], status);
     if (engine_gone) {
+        link_close(&link, plan->link_path);
         remove_orphan_files(plan); /* nobody is left to read the status */
         return 125;
     }
     write_status(plan, &end);
     send_simple("exit", end.kind, end.value);
+    /* the container is gone: nothing more to bind into. After the exit record, so that the
+     * engine deletes the container's files while the outer namespaces are freed here (their
+     * mounts go at the last close, and an unmount waits for an RCU grace period); the engine
+     * still reaps this process before it returns. */
+    link_close(&link, plan->link_path);
     return end.kind == END_EXITED ? end.value : end.kind == END_SIGNALED ? 128 + end.value : 125;
 }

@@ -308,7 +308,9 @@ public sealed partial class ContainerEngine
     public IEnumerable<ContainerOutput> ReadOutput(ContainerHandle handle, CancellationToken cancel) =>
         OpenIo(handle, OutputForms.Lines).Finish(cancel);
 
-    /// <summary>Ends a foreground container's bookkeeping: reaps the helper, deletes its files.</summary>
+    /// <summary>Ends a foreground container's bookkeeping: deletes its files, reaps the helper.
+    /// After a clean exit the files go first: the monitor frees the container's outer
+    /// namespaces meanwhile (it reports the exit before that); it is reaped before this returns.</summary>
     public void ReleaseForeground(ContainerHandle handle)
     {
         PhaseTimer? timer = null;
@@ -317,17 +319,22 @@ public sealed partial class ContainerEngine
             timer = session.Timer;
             timer?.Mark("run");
             if (session.Exit is null)
+            {
                 session.Abort();
+                Store.Delete(handle);
+            }
             else
+            {
+                Store.Delete(handle);
+                timer?.Mark("delete");
                 session.Dispose();
+            }
             timer?.Mark("reap");
         }
-        Store.Delete(handle);
+        else
+            Store.Delete(handle);
         if (timer is not null)
-        {
-            timer.Mark("delete");
             Verbose(timer.ToString());
-        }
     }
 
     /// <summary>Waits until the container has exited; false when <paramref name="timeout"/> passed first.</summary>
