@@ -86,7 +86,7 @@ public static class Network
                     var sw = Stopwatch.StartNew();
                     using var pasta = Process.Start(psi)!;
                     while (!(File.Exists(pidFile) && new FileInfo(pidFile).Length > 0) && !pasta.HasExited && sw.ElapsedMilliseconds < 10000)
-                        Thread.Sleep(0);
+                        Thread.Sleep(1); // not a spin: pasta needs the CPU it would take
                     var ms = sw.Elapsed.TotalMilliseconds;
                     if (pasta.HasExited)
                         throw new InvalidOperationException($"pasta ended with {pasta.ExitCode}: {File.ReadAllText(Path.Combine(dir, "log")).Trim()}");

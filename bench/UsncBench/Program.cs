@@ -50,6 +50,7 @@ public static class Program
             const string bwrapDefault = "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp /bin/true";
             const string invoke = "Invoke-UserNsContainer (warm runspace)", engine = "UserNsContainer engine, no PowerShell",
                 bwrap = "bwrap --unshare-all --ro-bind / / --proc --dev --tmpfs", bwrapHere = "& bwrap ... from the same runspace (as a pwsh user runs it)";
+            const string imageEngine = "UserNsContainer engine -RootFs, no PowerShell", imageBwrap = "bwrap --unshare-all --ro-bind IMAGE / --proc --dev --tmpfs", userMntEngine = "UserNsContainer engine -RootFs, user+mnt, no PowerShell", chRun = "ch-run IMAGE", enterEngine = "UserNsContainer engine Enter, no PowerShell", nsenter = "nsenter --preserve-credentials -U -m -p -i -u -n -t PID";
             var m = Report("default root: the host's / read-only, fresh /proc /dev /tmp, all namespaces", iterations, new List<Contender>
             {
                 new(invoke, () => Invoke(rs, "Invoke-UserNsContainer -Command /bin/true"), Kind.Cmdlet),
@@ -64,20 +65,20 @@ public static class Program
             m = Report($"directory root: a busybox image ({image})", iterations, new List<Contender>
             {
                 new("Invoke-UserNsContainer -RootFs (warm runspace)", () => Invoke(rs, $"Invoke-UserNsContainer -RootFs {image} -Command /bin/true"), Kind.Cmdlet),
-                new("UserNsContainer engine -RootFs, no PowerShell", () => EngineRun(image), Kind.Engine),
-                Peer("bwrap --unshare-all --ro-bind IMAGE / --proc --dev --tmpfs", "bwrap", "--unshare-all", "--ro-bind", image, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "/bin/true"),
+                new(imageEngine, () => EngineRun(image), Kind.Engine),
+                Peer(imageBwrap, "bwrap", "--unshare-all", "--ro-bind", image, "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "/bin/true"),
                 Peer("ch-run IMAGE (user+mnt namespaces only)", "ch-run", image, "--", "/bin/true"),
             });
-            Goal("start, busybox image: the engine against bwrap", m, "UserNsContainer engine -RootFs, no PowerShell",
-                "bwrap --unshare-all --ro-bind IMAGE / --proc --dev --tmpfs", 0.85);
+            Goal("start, busybox image: the engine against bwrap", m, imageEngine,
+                imageBwrap, 0.85);
             m = Report($"the same image, user and mount namespaces only (what ch-run makes)", iterations, new List<Contender>
             {
                 new("Invoke-UserNsContainer -RootFs -Namespace user,mnt", () => Invoke(rs, $"Invoke-UserNsContainer -RootFs {image} -Namespace user,mnt -Command /bin/true"), Kind.Cmdlet),
-                new("UserNsContainer engine -RootFs, user+mnt, no PowerShell", () => EngineRun(image, NamespaceSet.User | NamespaceSet.Mnt), Kind.Engine),
-                Peer("ch-run IMAGE", "ch-run", image, "--", "/bin/true"),
+                new(userMntEngine, () => EngineRun(image, NamespaceSet.User | NamespaceSet.Mnt), Kind.Engine),
+                Peer(chRun, "ch-run", image, "--", "/bin/true"),
                 new("& ch-run IMAGE from the same runspace", () => Invoke(rs, $"& ch-run {image} -- /bin/true"), Kind.InRunspace),
             });
-            Goal("start, busybox image, user+mnt: the engine against ch-run", m, "UserNsContainer engine -RootFs, user+mnt, no PowerShell", "ch-run IMAGE", 1.20);
+            Goal("start, busybox image, user+mnt: the engine against ch-run", m, userMntEngine, chRun, 1.20);
             var target = Engine.Create(new ContainerSpec { Name = "bench-enter-" + Environment.ProcessId }, new CreateOptions());
             try
             {
@@ -86,12 +87,12 @@ public static class Program
                 m = Report($"entering a running container ({target.Name}, pid {pid})", iterations, new List<Contender>
                 {
                     new("Enter-ContainerNamespace (warm runspace)", () => Invoke(rs, "$script:target | Enter-ContainerNamespace -Command /bin/true"), Kind.Cmdlet),
-                    new("UserNsContainer engine Enter, no PowerShell", () => EngineEnter(target), Kind.Engine),
-                    Peer("nsenter --preserve-credentials -U -m -p -i -u -n -t PID", "nsenter", "--preserve-credentials", "-U", "-m", "-p", "-i", "-u", "-n", "-t", pid, "/bin/true"),
+                    new(enterEngine, () => EngineEnter(target), Kind.Engine),
+                    Peer(nsenter, "nsenter", "--preserve-credentials", "-U", "-m", "-p", "-i", "-u", "-n", "-t", pid, "/bin/true"),
                     new("& nsenter ... from the same runspace", () => Invoke(rs, $"& nsenter --preserve-credentials -U -m -p -i -u -n -t {pid} /bin/true"), Kind.InRunspace),
                 });
-                Goal("enter: the engine against nsenter (held below 1.00)", m, "UserNsContainer engine Enter, no PowerShell",
-                    "nsenter --preserve-credentials -U -m -p -i -u -n -t PID", 1.00);
+                Goal("enter: the engine against nsenter (held below 1.00)", m, enterEngine,
+                    nsenter, 1.00);
             }
             finally
             {

@@ -222,6 +222,10 @@ void relay_fds(const struct relay *r, struct pollfd *pfd);
 void relay_pump(struct relay *r, const struct pollfd *pfd);
 void relay_finish(struct relay *r);
 
+/* spawn.c: a child that shares this memory until it executes or exits (CLONE_VM, plus FLAGS:
+ * CLONE_VFORK to wait meanwhile, namespace flags); its pid, or -1 with errno */
+pid_t clone_sharing_memory(int (*fn)(void *), void *arg, int flags);
+
 /* init.c */
 void run_init(void) __attribute__((noreturn));
 void exec_main(const struct plan *plan, int errpipe, int slave) __attribute__((noreturn));

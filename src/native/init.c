@@ -153,18 +153,15 @@ static int main_child(void *arg)
 }
 
 /* Starts the main process; returns its pid once it has exec'd, or -1 with the error
- * already reported. As posix_spawn does, the child shares the init's memory until its exec
- * (CLONE_VM | CLONE_VFORK, on a stack of its own) and the init waits meanwhile: no copy of
- * the page tables and no copy-on-write fault on either side, each a trap to the hypervisor
- * on a virtual machine. The child has its own fd table, signal handlers and credentials. */
+ * already reported. The child shares the init's memory until its exec (spawn.c) and the
+ * init waits meanwhile. */
 static pid_t start_main(const struct plan *plan, int slave)
 {
-    static char stack[64 * 1024] __attribute__((aligned(16)));
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
     struct main_start s = {plan, p[1], slave};
-    pid_t pid = clone(main_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
+    pid_t pid = clone_sharing_memory(main_child, &s, CLONE_VFORK);
     int err = errno;
     close(p[1]);
     if (pid < 0) {

@@ -87,11 +87,11 @@ int op_lock(struct op_ctx *c)
     c->name = "lock";
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
         return -1;
-    /* the writer shares this memory (no page tables copied, no copy-on-write faults) on a
-     * stack of its own; it only reads, writes three /proc files and its answer, and exits */
-    static char stack[16 * 1024] __attribute__((aligned(16)));
+    /* the writer shares this memory (spawn.c) while this process unshares: it only reads,
+     * writes three /proc files and its answer, and exits; errno is shared, so it is read here
+     * only while the writer waits for "g" or after it has answered */
     struct map_writer w = {getpid(), umap, gmap, strncmp(deny, "deny", 4) == 0, go[0], done[1]};
-    pid_t writer = clone(write_nested_maps, stack + sizeof stack, CLONE_VM | SIGCHLD, &w);
+    pid_t writer = clone_sharing_memory(write_nested_maps, &w, 0);
     if (writer < 0)
         return -1;
     close(go[0]);

@@ -247,11 +247,9 @@ int run_monitor(struct plan *plan)
     /* the clone takes the monitor's dumpable flag: its /proc files (uid_map, gid_map) must be
      * the caller's for the maps to be written; the monitor turns non-dumpable again below */
     prctl(PR_SET_DUMPABLE, 1);
-    /* as posix_spawn: the child shares this memory until its exec, on a stack of its own,
-     * and the monitor waits meanwhile (no page tables copied, no copy-on-write faults) */
-    static char stack[64 * 1024] __attribute__((aligned(16)));
+    /* the child shares this memory until its exec (spawn.c); the monitor waits meanwhile */
     struct init_start start = {plan, barrier[0], endp[1], trees[1], {logp[1], errp[1]}, &set};
-    pid_t init = clone(init_child, stack + sizeof stack, (int)plan->clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+    pid_t init = clone_sharing_memory(init_child, &start, (int)plan->clone_flags | CLONE_VFORK);
     if (init < 0) {
         send_error(-1, "clone", "", errno, "");
         return 1;

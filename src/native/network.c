@@ -165,10 +165,9 @@ pid_t serve_network(const struct record *op, int tree_sock, pid_t init)
         answer(tree_sock, errno, "a pipe for pasta");
         return -1;
     }
-    /* as posix_spawn: the child shares this memory until its exec, on a stack of its own */
-    static char stack[32 * 1024] __attribute__((aligned(16)));
+    /* the child shares this memory until its exec (spawn.c); the monitor waits meanwhile */
     struct pasta_start start = {op, init, ready[1]};
-    pid_t pid = clone(pasta_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+    pid_t pid = clone_sharing_memory(pasta_child, &start, CLONE_VFORK);
     if (pid < 0) {
         int err = errno;
         close(ready[0]);

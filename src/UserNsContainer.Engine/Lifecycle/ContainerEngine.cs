@@ -313,26 +313,19 @@ public sealed partial class ContainerEngine
     /// namespaces meanwhile (it reports the exit before that); it is reaped before this returns.</summary>
     public void ReleaseForeground(ContainerHandle handle)
     {
-        PhaseTimer? timer = null;
-        if (Sessions.TryRemove(handle.Id, out var session))
+        Sessions.TryRemove(handle.Id, out var session);
+        var timer = session?.Timer;
+        timer?.Mark("run");
+        bool exited = session?.Exit is not null;
+        if (session is not null && !exited)
+            session.Abort();
+        Store.Delete(handle);
+        if (exited)
         {
-            timer = session.Timer;
-            timer?.Mark("run");
-            if (session.Exit is null)
-            {
-                session.Abort();
-                Store.Delete(handle);
-            }
-            else
-            {
-                Store.Delete(handle);
-                timer?.Mark("delete");
-                session.Dispose();
-            }
+            timer?.Mark("delete");
+            session!.Dispose();
             timer?.Mark("reap");
         }
-        else
-            Store.Delete(handle);
         if (timer is not null)
             Verbose(timer.ToString());
     }
